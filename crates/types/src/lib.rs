@@ -1,0 +1,23 @@
+//! Wire types of the replimap portal API (`/api/v1`).
+//!
+//! Shared by the server and the WASM front end, so this crate depends on serde
+//! alone. Everything that crosses the HTTP boundary lives here: typed ids, the
+//! portal's view of regions, registries and replications, the SSE event stream
+//! and the one error envelope.
+#![warn(missing_docs)]
+
+mod error;
+mod event;
+mod ids;
+mod region;
+mod registry;
+mod replication;
+
+pub use error::{ApiError, ErrorCode};
+pub use event::{RegistryState, StatusEvent};
+pub use ids::{IdError, RegionName, RegistryName, ReplicationName, ResourceGroupName, SubscriptionId};
+pub use region::Region;
+pub use registry::{RegistryKey, RegistrySummary};
+pub use replication::{
+    CreateReplication, ProvisioningState, Replication, ReplicaPhase, ReplicaStatus, ZoneRedundancy,
+};

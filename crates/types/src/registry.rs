@@ -1,0 +1,59 @@
+//! Registries the portal can see.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{RegionName, RegistryName, ResourceGroupName, SubscriptionId};
+
+/// The three parts that name a registry in ARM.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryKey {
+    /// Subscription that holds the registry.
+    pub subscription_id: SubscriptionId,
+    /// Resource group that holds the registry.
+    pub resource_group: ResourceGroupName,
+    /// Registry name.
+    pub name: RegistryName,
+}
+
+impl RegistryKey {
+    /// The portal API path of this registry, below `/api/v1/registries/`.
+    pub fn api_path(&self) -> String {
+        format!("{}/{}/{}", self.subscription_id, self.resource_group, self.name)
+    }
+
+    /// Case-insensitive equality, as ARM compares resource group and registry names.
+    pub fn same_resource(&self, other: &RegistryKey) -> bool {
+        self.subscription_id == other.subscription_id
+            && self.resource_group.as_str().eq_ignore_ascii_case(other.resource_group.as_str())
+            && self.name.as_str().eq_ignore_ascii_case(other.name.as_str())
+    }
+}
+
+impl fmt::Display for RegistryKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.subscription_id, self.resource_group, self.name)
+    }
+}
+
+/// A registry as listed by `GET /api/v1/registries`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrySummary {
+    /// Where the registry lives.
+    pub key: RegistryKey,
+    /// Home region.
+    pub location: RegionName,
+    /// SKU name: `Basic`, `Standard`, `Premium` (or a future value).
+    pub sku: String,
+    /// `{name}.azurecr.io`, when ARM reports it.
+    #[serde(default)]
+    pub login_server: Option<String>,
+    /// Whether replications can be managed (geo-replication needs Premium).
+    pub replicable: bool,
+    /// Why not, when `replicable` is false.
+    #[serde(default)]
+    pub not_replicable_reason: Option<String>,
+}

@@ -1,1 +1,154 @@
+//! The replimap portal server: API, status hub, SSE and the Leptos pages.
+//!
+//! `main` only reads configuration and calls [`start`]; tests call [`start`] too,
+//! with a [`Config`] built in code, so they run the same server on port 0.
 
+pub mod config;
+mod error;
+pub mod hub;
+mod middleware;
+mod regions;
+mod routes;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::HeaderName;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use replimap_app::{shell, App};
+use replimap_arm::{ArmClient, Auth};
+use replimap_arm_emulator::{EmulatorConfig, EmulatorHandle};
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use config::{ArmMode, Config};
+pub use middleware::CSRF_HEADER;
+pub use state::AppState;
+
+use crate::hub::StatusHub;
+use crate::regions::Regions;
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let leptos_options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let request_id = HeaderName::from_static(middleware::REQUEST_ID);
+    Router::new()
+        .merge(routes::api())
+        .leptos_routes(&state, routes, {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(middleware::csrf))
+        .layer(axum::middleware::from_fn(middleware::envelope))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// A running portal.
+pub struct Portal {
+    /// Where the portal listens.
+    pub addr: SocketAddr,
+    /// The embedded emulator, when running without Azure credentials.
+    pub emulator: Option<EmulatorHandle>,
+    /// The shared state (hub, ARM client).
+    pub state: AppState,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Portal {
+    /// The portal's base URL, e.g. `http://127.0.0.1:3000`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Waits until the server stops (after the shutdown signal).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.server.await??;
+        if let Some(emu) = self.emulator {
+            emu.shutdown().await;
+        }
+        Ok(())
+    }
+}
+
+/// Starts the emulator (if configured), the hub and the HTTP server.
+pub async fn start(
+    config: Config,
+    leptos_options: LeptosOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Portal> {
+    let (arm, emulator) = match &config.arm {
+        ArmMode::Emulator { provisioning_delay, listen, seed } => {
+            let emu_config =
+                EmulatorConfig { provisioning_delay: *provisioning_delay, seed: seed.clone(), ..EmulatorConfig::default() };
+            let handle = replimap_arm_emulator::spawn_on(*listen, emu_config).await?;
+            // The emulator accepts any bearer token; a fixed one keeps the real auth path in use.
+            let arm = ArmClient::new(&handle.base_url(), Auth::Static(azure_core::credentials::Secret::new("emulator")), None)?;
+            (arm, Some(handle))
+        }
+        ArmMode::Live { endpoint, credential } => (ArmClient::new(endpoint, Auth::from_kind(credential)?, None)?, None),
+    };
+    let hub = StatusHub::new(arm.clone(), config.poll);
+    let state = AppState {
+        leptos_options,
+        arm: arm.clone(),
+        hub: hub.clone(),
+        regions: Arc::new(Regions::embedded()?),
+        emulated: emulator.is_some(),
+    };
+    tokio::spawn(discover(arm, hub, config.subscriptions.clone()));
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let app = router(state.clone());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    });
+    Ok(Portal { addr, emulator, state, server })
+}
+
+/// Finds the registries to watch and hands them to the hub; retries until ARM answers.
+async fn discover(arm: ArmClient, hub: StatusHub, subscriptions: Vec<replimap_types::SubscriptionId>) {
+    let mut wait = Duration::from_millis(500);
+    loop {
+        match list_registries(&arm, &subscriptions).await {
+            Ok(regs) => {
+                tracing::info!(count = regs.len(), "watching registries");
+                hub.watch(regs);
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "could not list registries");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+async fn list_registries(
+    arm: &ArmClient,
+    subscriptions: &[replimap_types::SubscriptionId],
+) -> Result<Vec<replimap_types::RegistrySummary>, replimap_arm::ArmError> {
+    let subs = if subscriptions.is_empty() { arm.list_subscriptions().await? } else { subscriptions.to_vec() };
+    let mut out = Vec::new();
+    for sub in subs {
+        for reg in arm.list_registries(&sub).await? {
+            match reg.into_summary() {
+                Ok(s) => out.push(s),
+                Err(e) => tracing::warn!(error = %e, "skipping a registry ARM returned"),
+            }
+        }
+    }
+    Ok(out)
+}

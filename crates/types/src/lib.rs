@@ -19,5 +19,5 @@ pub use ids::{IdError, RegionName, RegistryName, ReplicationName, ResourceGroupN
 pub use region::Region;
 pub use registry::{RegistryKey, RegistrySummary};
 pub use replication::{
-    CreateReplication, ProvisioningState, Replication, ReplicaPhase, ReplicaStatus, ZoneRedundancy,
+    CreateReplication, ProvisioningState, Replication, ReplicaPhase, ReplicaStatus, UpdateReplication, ZoneRedundancy,
 };

@@ -191,7 +191,7 @@ impl Replication {
 ///
 /// Strings stay raw here so the server can answer each bad field with its own message.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateReplication {
     /// Region name or display name, e.g. `japaneast` or `Japan East`.
     pub location: String,
@@ -204,6 +204,18 @@ pub struct CreateReplication {
     /// Resource tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+}
+
+/// Body of `PATCH …/replications/{name}`: only routing and tags can change after creation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateReplication {
+    /// New routing flag.
+    #[serde(default)]
+    pub region_endpoint_enabled: Option<bool>,
+    /// New tags; replace the whole map.
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 #[cfg(test)]

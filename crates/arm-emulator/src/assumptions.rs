@@ -1,0 +1,98 @@
+//! Every behaviour the emulator *chose* because the real ARM / ACR resource
+//! provider was not observed doing it (see `shared/docs/arm-facts.md`).
+//!
+//! Keep them here, in one place, so that when real traffic shows otherwise the
+//! fix is a one-line change. Each constant names the section of arm-facts.md
+//! that discusses the gap.
+//!
+//! Behaviour choices that are not a single value:
+//! * §2.3 home replica: the RP creates it ~4 s after the first geo-replica PUT;
+//!   the emulator creates it at once, already Succeeded/Ready.
+//! * §2.1 PUT on an existing replica: 200 with the resource when nothing
+//!   changes (the spec's idempotent case); 201 `Updating` + Azure-AsyncOperation
+//!   when tags or regionEndpointEnabled change (same path as PATCH).
+//! * PATCH accepts only `tags` (replaces the whole map) and
+//!   `properties.regionEndpointEnabled`; a different `location` or
+//!   `properties.zoneRedundancy` is rejected like on PUT, other keys are ignored.
+//!   PATCH always answers 201 + Azure-AsyncOperation.
+//! * Replication calls on a non-Premium registry: only PUT is rejected; GET and
+//!   list answer normally (an empty list).
+//! * Registry PUT/PATCH answer 200 synchronously (§2.2, recording).
+//! * No `Authorization` check: real clients always send a token and tests should
+//!   not need an identity provider.
+
+/// §6 "Duplicate": a second replica with a *different name* in a location that
+/// already has one. No evidence; the portal lists one replica per region.
+pub const DUPLICATE_LOCATION_CODE: &str = "Conflict";
+
+/// §6 "Non-Premium registry": the server-side error for a direct PUT was not
+/// found; the CLI's own client-side text is reused as the message.
+pub const NOT_PREMIUM_CODE: &str = "RegistrySkuNotSupported";
+pub const NOT_PREMIUM_MESSAGE: &str =
+    "Replications are only supported for managed registries in Premium SKU.";
+
+/// §6 "Invalid / unknown location": ARM's generic answer for a region the
+/// resource type is not offered in. Canary (`*euap`) and staging (`*stg`)
+/// regions are treated as unknown (§10: ordinary subscriptions cannot use them).
+pub const UNKNOWN_LOCATION_CODE: &str = "LocationNotAvailableForResourceType";
+
+/// §6 "Deleting the home-region replica": reported in 2019 (Azure/acr#294);
+/// the emulator refuses only while other replicas still exist.
+pub const HOME_REPLICA_DELETE_CODE: &str = "HomeReplicationCannotBeDeleted";
+
+/// §2.1: `location` is `x-ms-mutability: read, create`. Code and 400 status are
+/// ARM's generic answer for "same name, other location" (not verified for ACR).
+pub const LOCATION_IMMUTABLE_CODE: &str = "InvalidResourceLocation";
+
+/// §2.1: zoneRedundancy cannot change after creation (#18934 says the RP
+/// rejects it); the real code is unknown.
+pub const ZONE_REDUNDANCY_IMMUTABLE_CODE: &str = "ZoneRedundancyUpdateNotSupported";
+
+/// §2.1 name rules are from the spec; the code ARM/RP returns is not recorded.
+pub const INVALID_NAME_CODE: &str = "InvalidResourceName";
+
+/// Registry names are global (they become `{name}.azurecr.io`); the code for a
+/// clash across resource groups was not observed.
+pub const REGISTRY_NAME_IN_USE_CODE: &str = "AlreadyInUse";
+
+/// A PUT/PATCH/DELETE while another long-running operation on the same
+/// replica is still running. Not observed; this is ARM's usual wording.
+pub const OPERATION_IN_PROGRESS_CODE: &str = "AnotherOperationInProgress";
+
+/// Polling an operation id the emulator never issued.
+pub const OPERATION_NOT_FOUND_CODE: &str = "OperationNotFound";
+
+/// A `$skipToken` the emulator did not issue.
+pub const INVALID_SKIP_TOKEN_CODE: &str = "InvalidSkipToken";
+
+/// §2.1: while Creating the real RP returned `status: {timestamp}` with **no**
+/// displayStatus/message (the spec examples show "Provisioning"). The emulator
+/// follows the recording (and does the same while Deleting, unobserved).
+/// Flip this to mimic the spec examples instead.
+pub const CREATING_STATUS_HAS_DISPLAY_STATUS: bool = false;
+/// Used only when [`CREATING_STATUS_HAS_DISPLAY_STATUS`] is true, and for Updating.
+pub const PROVISIONING_DISPLAY_STATUS: &str = "Provisioning";
+pub const PROVISIONING_MESSAGE: &str = "The replication is provisioning.";
+
+/// §2.1: the recording shows `{displayStatus:"Ready", timestamp}`; the spec
+/// examples add this message. The brief asks for a message, so it is sent.
+pub const READY_DISPLAY_STATUS: &str = "Ready";
+pub const READY_MESSAGE: &str = "The replication is ready.";
+
+/// A replica that ends Failed: no displayStatus value was ever observed for it
+/// (§2.1 says treat unknown values as degraded).
+pub const FAILED_DISPLAY_STATUS: &str = "Failed";
+
+/// Defaults for an injected replica failure (`failReplicaIn` without code).
+pub const DEFAULT_INJECTED_FAILURE_CODE: &str = "ReplicationProvisioningFailed";
+pub const DEFAULT_INJECTED_FAILURE_MESSAGE: &str =
+    "The replication could not be provisioned in the requested region.";
+
+/// §2.1: who the RP says created the home replica, and who "the user" is
+/// (the emulator checks no token, so it cannot know the caller).
+pub const APPLICATION_PRINCIPAL: &str = "ContainerRegistry";
+pub const USER_PRINCIPAL: &str = "user@replimap.example";
+
+/// §1: what the live RP advertised in `api-supported-versions` (abridged).
+pub const API_SUPPORTED_VERSIONS: &str = "2019-05-01, 2021-09-01, 2022-12-01, 2023-07-01, \
+2024-11-01, 2025-03-01-preview, 2025-04-01, 2025-11-01, 2026-09-01-preview, 2026-11-01";

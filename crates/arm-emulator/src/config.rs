@@ -1,0 +1,55 @@
+//! Emulator settings: how long long-running operations take, list page size,
+//! and the initial state ([`Seed`]).
+
+use std::time::Duration;
+
+use crate::seed::Seed;
+
+/// Settings for an [`Emulator`](crate::Emulator). Build with struct update
+/// syntax: `EmulatorConfig { provisioning_delay: Duration::from_millis(200), ..Default::default() }`.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Time a replica spends `Creating` or `Deleting` (and a registry `Deleting`).
+    pub provisioning_delay: Duration,
+    /// Time a replica spends `Updating` after a PATCH or a changing PUT.
+    pub update_delay: Duration,
+    /// Items per list page; more items produce an absolute `nextLink`.
+    pub page_size: usize,
+    /// Seconds sent in `Retry-After` on 201/202 and on running operations.
+    pub retry_after_secs: u64,
+    /// Initial subscriptions, resource groups, registries and replicas.
+    pub seed: Seed,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            provisioning_delay: Duration::from_secs(3),
+            update_delay: Duration::from_secs(1),
+            page_size: 100,
+            retry_after_secs: 1,
+            seed: Seed::default(),
+        }
+    }
+}
+
+/// The run-time adjustable part of the config (admin API `POST /_emulator/config`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timings {
+    pub provisioning_delay: Duration,
+    pub update_delay: Duration,
+    pub page_size: usize,
+    pub retry_after_secs: u64,
+}
+
+impl From<&EmulatorConfig> for Timings {
+    fn from(c: &EmulatorConfig) -> Self {
+        Self {
+            provisioning_delay: c.provisioning_delay,
+            update_delay: c.update_delay,
+            // A zero page size would make paging loop forever.
+            page_size: c.page_size.max(1),
+            retry_after_secs: c.retry_after_secs,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Middleware around every ARM request (not `/_emulator/`): applies injected
+//! faults, adds the headers real ARM sends (arm-facts §4), and counts the
+//! request for `GET /_emulator/requests`.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::assumptions as a;
+use crate::emulator::Emulator;
+use crate::requests::RequestRecord;
+
+pub(crate) const ADMIN_PREFIX: &str = "/_emulator";
+
+pub(crate) async fn arm_envelope(
+    State(emu): State<Emulator>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.uri().path().starts_with(ADMIN_PREFIX) {
+        return next.run(req).await;
+    }
+    let method = req.method().clone();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let correlation = header_or_new(req.headers(), "x-ms-correlation-request-id");
+    let client_request_id = req.headers().get("x-ms-client-request-id").cloned();
+
+    // The lock is released before sleeping: faults must not serialise requests.
+    let fault = emu
+        .faults_mut()
+        .for_request(method.as_str(), req.uri().path());
+    let mut resp = match fault {
+        Some(f) => {
+            if let Some(d) = f.delay {
+                tokio::time::sleep(d).await;
+            }
+            match f.error {
+                Some(e) => e.into_response(),
+                None => next.run(req).await,
+            }
+        }
+        None => next.run(req).await,
+    };
+
+    add_arm_headers(resp.headers_mut(), &method, correlation, client_request_id);
+    emu.record_request(RequestRecord {
+        method: method.as_str().to_owned(),
+        path: path_and_query,
+        status: resp.status().as_u16(),
+    });
+    resp
+}
+
+fn header_or_new(headers: &HeaderMap, name: &str) -> HeaderValue {
+    headers.get(name).cloned().unwrap_or_else(new_id)
+}
+
+fn new_id() -> HeaderValue {
+    HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("0"))
+}
+
+fn add_arm_headers(
+    h: &mut HeaderMap,
+    method: &Method,
+    correlation: HeaderValue,
+    client_id: Option<HeaderValue>,
+) {
+    let request_id = new_id();
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    h.insert("cache-control", HeaderValue::from_static("no-cache"));
+    h.insert("pragma", HeaderValue::from_static("no-cache"));
+    h.insert("expires", HeaderValue::from_static("-1"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        "api-supported-versions",
+        HeaderValue::from_static(a::API_SUPPORTED_VERSIONS),
+    );
+    if let Ok(routing) = HeaderValue::from_str(&format!(
+        "EMULATOR:{}",
+        request_id.to_str().unwrap_or_default()
+    )) {
+        h.insert("x-ms-routing-request-id", routing);
+    }
+    h.insert("x-ms-request-id", request_id);
+    h.insert("x-ms-correlation-request-id", correlation);
+    if let Some(id) = client_id {
+        h.insert("x-ms-client-request-id", id);
+    }
+    // Remaining-quota counters; values as in the recording (clients ignore them).
+    let (local, global, local_v, global_v) = match *method {
+        Method::GET | Method::HEAD => (
+            "x-ms-ratelimit-remaining-subscription-reads",
+            "x-ms-ratelimit-remaining-subscription-global-reads",
+            "11999",
+            "16499",
+        ),
+        Method::DELETE => (
+            "x-ms-ratelimit-remaining-subscription-deletes",
+            "x-ms-ratelimit-remaining-subscription-global-deletes",
+            "799",
+            "11999",
+        ),
+        _ => (
+            "x-ms-ratelimit-remaining-subscription-writes",
+            "x-ms-ratelimit-remaining-subscription-global-writes",
+            "799",
+            "11999",
+        ),
+    };
+    h.insert(local, HeaderValue::from_static(local_v));
+    h.insert(global, HeaderValue::from_static(global_v));
+}

@@ -1,0 +1,62 @@
+//! `GET /subscriptions/{sub}/resourcegroups[/{rg}]` and PUT (Microsoft.Resources).
+//! PUT exists so tests can set up groups; registries never create them.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::ctx::{json, ok, Ctx};
+use crate::error::{ArmError, ArmResult};
+use crate::validate;
+
+pub(crate) fn list(ctx: &Ctx, sub: &str) -> ArmResult<Response> {
+    let items: Vec<serde_json::Value> = {
+        let store = ctx.emu.store();
+        store.require_sub(sub)?;
+        store
+            .resource_groups
+            .iter()
+            .filter(|e| e.sub.eq_ignore_ascii_case(sub))
+            .map(|e| e.doc.clone())
+            .collect()
+    };
+    Ok(ok(&crate::paging::page(ctx, items)?))
+}
+
+pub(crate) fn get(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<Response> {
+    let store = ctx.emu.store();
+    store.require_sub(sub)?;
+    let entry = store
+        .rg(sub, rg)
+        .ok_or_else(|| ArmError::resource_group_not_found(rg))?;
+    Ok(ok(&entry.doc))
+}
+
+/// 201 when created, 200 when it existed (ARM's create-or-update).
+pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<Response> {
+    let body = ctx.json_body()?;
+    validate::resource_group_name(rg)?;
+    let location = validate::location(&body, "resourceGroups")?;
+    let tags = validate::tags(&body)?.unwrap_or_default();
+    let mut store = ctx.emu.store();
+    store.require_sub(sub)?;
+    let existed = store.rg(sub, rg).is_some();
+    if let Some(old) = store.rg(sub, rg) {
+        let old_location = crate::docs::str_field(&old.doc, "location");
+        if old_location != location {
+            return Err(ArmError::bad_request(
+                crate::assumptions::LOCATION_IMMUTABLE_CODE,
+                format!("Invalid resource group location '{location}'. The Resource group already exists in location '{old_location}'."),
+            ));
+        }
+    }
+    store.put_rg(sub, rg, &location, tags);
+    let doc = store.rg(sub, rg).map(|e| e.doc.clone()).unwrap_or_default();
+    Ok(json(
+        if existed {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        },
+        &doc,
+    ))
+}

@@ -1,0 +1,53 @@
+//! Counts of ARM requests served, so tests can assert how many calls the
+//! portal made (`GET /_emulator/requests`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// How many recent requests are kept in [`RequestStats::recent`].
+const RECENT_LIMIT: usize = 1000;
+
+/// One served ARM request.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    pub method: String,
+    /// Path and query as received.
+    pub path: String,
+    pub status: u16,
+}
+
+/// Totals since start-up or the last reset. Admin requests are not counted.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestStats {
+    pub total: u64,
+    pub by_method: BTreeMap<String, u64>,
+    /// The last requests, oldest first (at most 1000).
+    pub recent: Vec<RequestRecord>,
+}
+
+impl RequestStats {
+    pub(crate) fn record(&mut self, rec: RequestRecord) {
+        self.total += 1;
+        *self.by_method.entry(rec.method.clone()).or_default() += 1;
+        if self.recent.len() == RECENT_LIMIT {
+            self.recent.remove(0);
+        }
+        self.recent.push(rec);
+    }
+
+    /// Requests whose method matches and whose path contains `fragment`
+    /// (case-insensitive).
+    pub fn count_matching(&self, method: &str, fragment: &str) -> usize {
+        let fragment = fragment.to_ascii_lowercase();
+        self.recent
+            .iter()
+            .filter(|r| {
+                r.method.eq_ignore_ascii_case(method)
+                    && r.path.to_ascii_lowercase().contains(&fragment)
+            })
+            .count()
+    }
+}

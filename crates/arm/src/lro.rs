@@ -1,0 +1,117 @@
+//! Long-running operations: `Azure-AsyncOperation` (PUT/PATCH) and `Location` (DELETE).
+//!
+//! Behaviour follows the real RP as recorded (arm-facts §3): the status body is
+//! `{"status": ...}` where anything but Succeeded/Failed/Canceled means "still running";
+//! a `Location` monitor answers 202 while running and 200/204 when done.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::Deserialize;
+use url::Url;
+
+use crate::client::RawResponse;
+use crate::{ArmClient, ArmError, ArmErrorBody};
+
+/// Used when ARM sends no `Retry-After`. The SDKs wait 30 s; a person watching a map wants less.
+const DEFAULT_POLL: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Monitor {
+    AsyncOperation,
+    Location,
+}
+
+/// Where an operation stands.
+#[derive(Debug)]
+pub enum LroStatus {
+    /// Still running; poll again after [`LroPoller::retry_after`].
+    InProgress,
+    /// Finished successfully.
+    Succeeded,
+    /// Finished in error.
+    Failed(ArmError),
+}
+
+/// Follows one long-running operation.
+#[derive(Debug, Clone)]
+pub struct LroPoller {
+    client: ArmClient,
+    monitor: Monitor,
+    url: Url,
+    retry_after: Duration,
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    error: Option<ArmErrorBody>,
+}
+
+impl LroPoller {
+    /// The poller for a 201/202 answer, if it names a monitor URL.
+    pub(crate) fn from_response(client: &ArmClient, resp: &RawResponse) -> Result<Option<Self>, ArmError> {
+        let (monitor, link) = if let Some(link) = resp.header("azure-asyncoperation") {
+            (Monitor::AsyncOperation, link)
+        } else if let Some(link) = resp.header("location") {
+            (Monitor::Location, link)
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            client: client.clone(),
+            monitor,
+            url: client.follow(link)?,
+            retry_after: crate::retry::retry_after(&resp.headers).unwrap_or(DEFAULT_POLL),
+        }))
+    }
+
+    /// How long ARM asked us to wait before the next poll.
+    pub fn retry_after(&self) -> Duration {
+        self.retry_after
+    }
+
+    /// One status request.
+    pub async fn poll(&mut self) -> Result<LroStatus, ArmError> {
+        let resp = self.client.send(Method::GET, self.url.clone(), None).await?;
+        if let Some(wait) = crate::retry::retry_after(&resp.headers) {
+            self.retry_after = wait;
+        }
+        match self.monitor {
+            Monitor::AsyncOperation => {
+                let body: StatusBody = resp.json()?;
+                Ok(match body.status.to_ascii_lowercase().as_str() {
+                    "succeeded" => LroStatus::Succeeded,
+                    "failed" | "canceled" | "cancelled" => LroStatus::Failed(ArmError::OperationFailed {
+                        status: body.status,
+                        error: body.error.unwrap_or_default(),
+                    }),
+                    _ => LroStatus::InProgress,
+                })
+            }
+            Monitor::Location => {
+                if resp.status == 202 {
+                    if let Some(next) = resp.header("location") {
+                        self.url = self.client.follow(next)?;
+                    }
+                    Ok(LroStatus::InProgress)
+                } else {
+                    Ok(LroStatus::Succeeded)
+                }
+            }
+        }
+    }
+
+    /// Polls until the operation ends, sleeping as ARM asks.
+    pub async fn wait(mut self) -> Result<(), ArmError> {
+        loop {
+            match self.poll().await? {
+                LroStatus::Succeeded => return Ok(()),
+                LroStatus::Failed(e) => return Err(e),
+                LroStatus::InProgress => tokio::time::sleep(self.retry_after).await,
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The status hub: one poller per watched registry, fanned out to every SSE client.
+//!
+//! All state changes go through [`StatusHub::publish`], which under one lock applies
+//! the change to the cached state, gives it the next sequence number, keeps it in a
+//! short history (for `Last-Event-ID` resume) and broadcasts it. A subscriber takes
+//! its snapshot under the same lock, so it can neither miss nor double-count an event.
+
+mod diff;
+mod poller;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use replimap_arm::ArmClient;
+use replimap_types::{RegistryKey, RegistryState, RegistrySummary, Replication, StatusEvent};
+use tokio::sync::{broadcast, Notify};
+
+pub use diff::diff;
+
+/// One event with its sequence number, serialised once for all clients.
+#[derive(Debug)]
+pub struct Sequenced {
+    /// SSE `id:`.
+    pub id: u64,
+    /// The JSON of the event (SSE `data:`).
+    pub json: String,
+}
+
+/// Poll cadence.
+#[derive(Debug, Clone, Copy)]
+pub struct PollIntervals {
+    /// While something is in flight (Creating, Deleting, Syncing, an open LRO).
+    pub fast: Duration,
+    /// When everything is settled.
+    pub slow: Duration,
+}
+
+impl Default for PollIntervals {
+    fn default() -> Self {
+        Self { fast: Duration::from_secs(1), slow: Duration::from_secs(10) }
+    }
+}
+
+/// How many events a reconnecting client can catch up on before it gets a fresh snapshot.
+const HISTORY: usize = 1024;
+/// Per-client buffer; a client further behind than this is resynchronised with a snapshot.
+const CHANNEL: usize = 1024;
+
+struct Inner {
+    state: Mutex<HubState>,
+    tx: broadcast::Sender<Arc<Sequenced>>,
+    arm: ArmClient,
+    intervals: PollIntervals,
+    /// One per registry, to wake its poller early after a write.
+    nudges: Mutex<BTreeMap<RegistryKey, Arc<Notify>>>,
+}
+
+#[derive(Default)]
+struct HubState {
+    seq: u64,
+    registries: BTreeMap<RegistryKey, RegistryState>,
+    history: VecDeque<Arc<Sequenced>>,
+    discovered: bool,
+}
+
+/// Cheap to clone; all clones share one hub.
+#[derive(Clone)]
+pub struct StatusHub {
+    inner: Arc<Inner>,
+}
+
+/// What a new subscriber starts from.
+pub enum Start {
+    /// A full snapshot (with the sequence number it is current to).
+    Snapshot(Arc<Sequenced>),
+    /// The events after the client's `Last-Event-ID`.
+    Replay(Vec<Arc<Sequenced>>),
+}
+
+impl StatusHub {
+    /// A hub that polls through `arm`.
+    pub fn new(arm: ArmClient, intervals: PollIntervals) -> Self {
+        let (tx, _) = broadcast::channel(CHANNEL);
+        let inner = Inner {
+            state: Mutex::new(HubState::default()),
+            tx,
+            arm,
+            intervals,
+            nudges: Mutex::new(BTreeMap::new()),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HubState> {
+        // A poisoned lock only means another thread panicked mid-update; the map is still usable.
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts watching these registries (one poller each); returns immediately.
+    pub fn watch(&self, registries: Vec<RegistrySummary>) {
+        let mut fresh = Vec::new();
+        {
+            let mut st = self.lock();
+            st.discovered = true;
+            for reg in registries {
+                if !st.registries.contains_key(&reg.key) {
+                    fresh.push(reg.clone());
+                    st.registries.insert(reg.key.clone(), RegistryState { registry: reg, replications: Vec::new(), error: None });
+                }
+            }
+        }
+        for reg in fresh.into_iter().filter(|r| r.replicable) {
+            let notify = Arc::new(Notify::new());
+            self.nudges().insert(reg.key.clone(), notify.clone());
+            tokio::spawn(poller::run(self.clone(), reg.key, notify));
+        }
+    }
+
+    fn nudges(&self) -> MutexGuard<'_, BTreeMap<RegistryKey, Arc<Notify>>> {
+        self.inner.nudges.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wakes the registry's poller now (after a write), instead of at its next tick.
+    pub fn nudge(&self, key: &RegistryKey) {
+        if let Some(n) = self.nudges().get(key) {
+            n.notify_one();
+        }
+    }
+
+    /// Whether the registry list has been read from ARM at least once.
+    pub fn discovered(&self) -> bool {
+        self.lock().discovered
+    }
+
+    /// The watched registries.
+    pub fn registries(&self) -> Vec<RegistrySummary> {
+        self.lock().registries.values().map(|s| s.registry.clone()).collect()
+    }
+
+    /// One registry, matched as ARM matches names (case-insensitively).
+    pub fn registry(&self, key: &RegistryKey) -> Option<RegistryState> {
+        self.lock().registries.values().find(|s| s.registry.key.same_resource(key)).cloned()
+    }
+
+    /// Applies `event` to the cached state and sends it to every client.
+    pub fn publish(&self, event: StatusEvent) {
+        let mut st = self.lock();
+        apply(&mut st.registries, &event);
+        self.send_locked(&mut st, &event);
+    }
+
+    /// Replaces one registry's replica list with a fresh poll, publishing the differences.
+    pub(crate) fn update_replications(&self, key: &RegistryKey, new: Vec<Replication>) {
+        let mut st = self.lock();
+        let Some(entry) = st.registries.get(key) else { return };
+        let events = diff(key, &entry.replications, &new);
+        let had_error = entry.error.is_some();
+        if let Some(entry) = st.registries.get_mut(key) {
+            entry.replications = new;
+            entry.error = None;
+        }
+        for e in &events {
+            self.send_locked(&mut st, e);
+        }
+        if had_error {
+            self.send_locked(&mut st, &StatusEvent::RegistryError { registry: key.clone(), error: None });
+        }
+    }
+
+    /// Records that polling a registry failed (published once, not on every failed poll).
+    pub(crate) fn poll_failed(&self, key: &RegistryKey, error: String) {
+        let mut st = self.lock();
+        let Some(entry) = st.registries.get_mut(key) else { return };
+        if entry.error.as_deref() == Some(error.as_str()) {
+            return;
+        }
+        entry.error = Some(error.clone());
+        self.send_locked(&mut st, &StatusEvent::RegistryError { registry: key.clone(), error: Some(error) });
+    }
+
+    fn send_locked(&self, st: &mut HubState, event: &StatusEvent) {
+        st.seq += 1;
+        let json = match serde_json::to_string(event) {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::error!(error = %e, "could not serialise a status event");
+                return;
+            }
+        };
+        let msg = Arc::new(Sequenced { id: st.seq, json });
+        if st.history.len() == HISTORY {
+            st.history.pop_front();
+        }
+        st.history.push_back(msg.clone());
+        // An error only means nobody is listening right now.
+        let _ = self.inner.tx.send(msg);
+    }
+
+    /// Subscribes a client. With `last_event_id` inside the history the client gets the
+    /// missed events; otherwise a snapshot.
+    pub fn subscribe(&self, last_event_id: Option<u64>) -> (Start, broadcast::Receiver<Arc<Sequenced>>) {
+        let st = self.lock();
+        let rx = self.inner.tx.subscribe();
+        if let Some(last) = last_event_id {
+            let oldest = st.history.front().map(|m| m.id).unwrap_or(st.seq + 1);
+            if last <= st.seq && last + 1 >= oldest {
+                let missed = st.history.iter().filter(|m| m.id > last).cloned().collect();
+                return (Start::Replay(missed), rx);
+            }
+        }
+        (Start::Snapshot(snapshot_locked(&st)), rx)
+    }
+
+    /// A snapshot of everything, for a client that fell behind.
+    pub fn snapshot(&self) -> Arc<Sequenced> {
+        snapshot_locked(&self.lock())
+    }
+
+    /// Number of connected SSE clients.
+    pub fn client_count(&self) -> usize {
+        self.inner.tx.receiver_count()
+    }
+
+    pub(crate) fn arm(&self) -> &ArmClient {
+        &self.inner.arm
+    }
+
+    pub(crate) fn intervals(&self) -> PollIntervals {
+        self.inner.intervals
+    }
+}
+
+fn snapshot_locked(st: &HubState) -> Arc<Sequenced> {
+    let event = StatusEvent::Snapshot { registries: st.registries.values().cloned().collect() };
+    let json = serde_json::to_string(&event).unwrap_or_else(|_| r#"{"type":"snapshot","registries":[]}"#.into());
+    Arc::new(Sequenced { id: st.seq, json })
+}
+
+fn apply(registries: &mut BTreeMap<RegistryKey, RegistryState>, event: &StatusEvent) {
+    match event {
+        StatusEvent::ReplicationUpserted { registry, replication } => {
+            if let Some(entry) = registries.get_mut(registry) {
+                match entry.replications.iter_mut().find(|r| r.name == replication.name) {
+                    Some(r) => *r = replication.clone(),
+                    None => {
+                        entry.replications.push(replication.clone());
+                        entry.replications.sort_by(|a, b| a.name.cmp(&b.name));
+                    }
+                }
+            }
+        }
+        StatusEvent::ReplicationRemoved { registry, name } => {
+            if let Some(entry) = registries.get_mut(registry) {
+                entry.replications.retain(|r| &r.name != name);
+            }
+        }
+        StatusEvent::RegistryError { registry, error } => {
+            if let Some(entry) = registries.get_mut(registry) {
+                entry.error = error.clone();
+            }
+        }
+        StatusEvent::Snapshot { .. } | StatusEvent::OperationFailed { .. } => {}
+    }
+}

@@ -1,0 +1,58 @@
+//! Cross-cutting layers: request ids, the error envelope, CSRF protection.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use replimap_types::ApiError;
+
+use crate::error::AppError;
+
+/// Header the portal's own pages send on every state-changing request. A cross-site
+/// form cannot set custom headers, and a cross-site script cannot either without a
+/// CORS preflight that this server never approves.
+pub const CSRF_HEADER: &str = "x-replimap-csrf";
+
+/// Request id header, set by tower-http's `SetRequestIdLayer`.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Rejects state-changing `/api/` requests without the CSRF header or from another origin.
+pub async fn csrf(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    if req.headers().get(CSRF_HEADER).is_none() {
+        return AppError::Csrf(format!("State-changing requests must carry the '{CSRF_HEADER}' header.")).into_response();
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+        if origin != "null" && !origin_host.eq_ignore_ascii_case(host) {
+            return AppError::Csrf(format!("Requests from origin '{origin}' are not accepted.")).into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Turns an `ApiError` extension into the JSON body, with the request id, and logs
+/// server-side failures once.
+pub async fn envelope(req: Request, next: Next) -> Response {
+    let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let mut resp = next.run(req).await;
+    let Some(mut err) = resp.extensions_mut().remove::<ApiError>() else { return resp };
+    err.request_id = request_id;
+    if resp.status().is_server_error() {
+        tracing::error!(http.method = %method, http.path = %path, http.status = resp.status().as_u16(), request_id = err.request_id.as_deref().unwrap_or(""), error = %err.message, "request failed");
+    } else {
+        tracing::info!(http.method = %method, http.path = %path, http.status = resp.status().as_u16(), code = ?err.code, error = %err.message, "request rejected");
+    }
+    let body = serde_json::to_vec(&err).unwrap_or_default();
+    let (mut parts, _) = resp.into_parts();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}

@@ -1,0 +1,128 @@
+//! Input checks made before any ARM write, so a bad request never reaches Azure.
+
+use std::collections::BTreeMap;
+
+use replimap_arm::{ReplicationPut, ReplicationPutProperties};
+use replimap_types::{
+    CreateReplication, ErrorCode, RegionName, RegistryKey, RegistryState, ReplicationName, ZoneRedundancy,
+};
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// ARM's tag limits (Azure Resource Manager docs, "Use tags"): 50 per resource,
+/// names up to 512 characters without `<>%&\?/`, values up to 256.
+const MAX_TAGS: usize = 50;
+const MAX_TAG_NAME: usize = 512;
+const MAX_TAG_VALUE: usize = 256;
+
+/// Parses the registry part of the path.
+pub fn registry_key(sub: &str, rg: &str, reg: &str) -> AppResult<RegistryKey> {
+    let bad = |e: replimap_types::IdError| AppError::bad_request(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string())));
+    Ok(RegistryKey { subscription_id: sub.parse().map_err(bad)?, resource_group: rg.parse().map_err(bad)?, name: reg.parse().map_err(bad)? })
+}
+
+/// Parses a replication name from the path.
+pub fn replication_name(name: &str) -> AppResult<ReplicationName> {
+    name.parse().map_err(|e: replimap_types::IdError| AppError::bad_request(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string()))))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The watched registry with this key; 404 if the portal does not know it, 409 if it cannot replicate.
+pub fn replicable_registry(state: &AppState, key: &RegistryKey) -> AppResult<RegistryState> {
+    let reg = state.hub.registry(key).ok_or_else(|| {
+        AppError::not_found(
+            ErrorCode::RegistryNotFound,
+            format!("Registry '{}' in resource group '{}' of subscription {} is not one the portal can see.", key.name, key.resource_group, key.subscription_id),
+        )
+    })?;
+    if !reg.registry.replicable {
+        let why = reg.registry.not_replicable_reason.clone().unwrap_or_else(|| "Geo-replication needs the Premium SKU.".into());
+        return Err(AppError::conflict(ErrorCode::NotReplicable, format!("Registry '{}' cannot be geo-replicated: {why}", reg.registry.key.name)));
+    }
+    Ok(reg)
+}
+
+/// Checks a create request against the regions and the registry's current replicas,
+/// and builds the ARM body.
+pub fn create(
+    state: &AppState,
+    reg: &RegistryState,
+    name: Option<&str>,
+    body: &CreateReplication,
+) -> AppResult<(ReplicationName, ReplicationPut)> {
+    let location: RegionName = body.location.parse().map_err(|_| unknown_region(&body.location))?;
+    let region = state.regions.get(&location).ok_or_else(|| unknown_region(&body.location))?;
+    if !region.accepts_replicas {
+        return Err(AppError::bad_request(
+            ErrorCode::RegionNotAvailable,
+            format!("{} ({}) is a canary or staging region and does not accept replicas.", region.display_name, location),
+        ));
+    }
+    if location == reg.registry.location {
+        return Err(AppError::bad_request(
+            ErrorCode::HomeRegion,
+            format!("{} is the home region of '{}'; its home replica exists already.", region.display_name, reg.registry.key.name),
+        ));
+    }
+    let name = match name {
+        Some(n) => replication_name(n)?,
+        None => ReplicationName::default_for(&location).map_err(|e| AppError::bad_request(ErrorCode::InvalidName, e.to_string()))?,
+    };
+    if let Some(existing) = reg.replications.iter().find(|r| r.location == location) {
+        return Err(AppError::conflict(
+            ErrorCode::AlreadyReplicated,
+            format!("'{}' already has a replica in {} (named '{}', {}).", reg.registry.key.name, region.display_name, existing.name, existing.provisioning_state),
+        ));
+    }
+    if let Some(existing) = reg.replications.iter().find(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str())) {
+        return Err(AppError::conflict(
+            ErrorCode::AlreadyReplicated,
+            format!("A replication named '{}' already exists in {}; its location cannot be changed.", existing.name, existing.location),
+        ));
+    }
+    if body.zone_redundancy == Some(ZoneRedundancy::Enabled) && region.availability_zones.is_empty() {
+        return Err(AppError::bad_request(
+            ErrorCode::BadRequest,
+            format!("{} has no availability zones, so a zone-redundant replica is not possible there.", region.display_name),
+        ));
+    }
+    tags(&body.tags)?;
+    let put = ReplicationPut {
+        location: location.to_string(),
+        tags: body.tags.clone(),
+        properties: ReplicationPutProperties { region_endpoint_enabled: body.region_endpoint_enabled, zone_redundancy: body.zone_redundancy },
+    };
+    Ok((name, put))
+}
+
+fn unknown_region(given: &str) -> AppError {
+    AppError::bad_request(
+        ErrorCode::UnknownRegion,
+        format!("'{given}' is not an Azure region. Use a location name such as 'japaneast' or a display name such as 'Japan East'."),
+    )
+}
+
+/// ARM's tag rules.
+pub fn tags(tags: &BTreeMap<String, String>) -> AppResult<()> {
+    let bad = |m: String| Err(AppError::bad_request(ErrorCode::BadRequest, m));
+    if tags.len() > MAX_TAGS {
+        return bad(format!("A resource can have at most {MAX_TAGS} tags; {} were given.", tags.len()));
+    }
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > MAX_TAG_NAME {
+            return bad(format!("Tag names must be 1-{MAX_TAG_NAME} characters; '{}' is not.", k.chars().take(40).collect::<String>()));
+        }
+        if let Some(c) = k.chars().find(|c| "<>%&\\?/".contains(*c)) {
+            return bad(format!("Tag name '{k}' contains '{c}', which Azure does not allow (< > % & \\ ? /)."));
+        }
+        if v.chars().count() > MAX_TAG_VALUE {
+            return bad(format!("The value of tag '{k}' is longer than {MAX_TAG_VALUE} characters."));
+        }
+    }
+    Ok(())
+}

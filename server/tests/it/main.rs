@@ -1,0 +1,5 @@
+//! Integration tests: the real portal (on port 0) against the real emulator, over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod routes;
+mod support;

@@ -1,0 +1,6 @@
+mod events;
+mod health;
+mod locations;
+mod registries;
+mod replications;
+mod validation;

@@ -1,0 +1,151 @@
+//! `TestPortal`: the portal and its embedded emulator on loopback ports, plus helpers.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use leptos::config::LeptosOptions;
+use replimap_arm_emulator::{Emulator, Seed};
+use replimap_server::hub::PollIntervals;
+use replimap_server::{start, ArmMode, Config, Portal, CSRF_HEADER};
+use replimap_types::StatusEvent;
+use serde_json::Value;
+
+pub const SUB: &str = "00000000-0000-0000-0000-000000000000";
+pub const REG: &str = "00000000-0000-0000-0000-000000000000/myresourcegroup/myACR0007";
+
+pub struct TestPortal {
+    pub portal: Portal,
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestPortal {
+    pub async fn start() -> Self {
+        Self::with_seed(Seed::docs_example()).await
+    }
+
+    pub async fn with_seed(seed: Seed) -> Self {
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            arm: ArmMode::Emulator {
+                provisioning_delay: Duration::from_millis(600),
+                listen: "127.0.0.1:0".parse().unwrap(),
+                seed,
+            },
+            subscriptions: Vec::new(),
+            poll: PollIntervals { fast: Duration::from_millis(100), slow: Duration::from_millis(500) },
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let options = LeptosOptions::builder().output_name("replimap").build();
+        let portal = start(config, options, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+        let t = Self { portal, http: reqwest::Client::new(), shutdown: Some(tx) };
+        // Wait until the registry list has been read, as a browser effectively does.
+        for _ in 0..100 {
+            let h: Value = t.get("/healthz").await.json().await.unwrap();
+            if h["registriesDiscovered"] == true {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("portal never discovered its registries");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.portal.url())
+    }
+
+    pub fn emulator(&self) -> &Emulator {
+        self.portal.emulator.as_ref().unwrap().emulator()
+    }
+
+    pub fn emulator_url(&self) -> String {
+        self.portal.emulator.as_ref().unwrap().base_url()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http.put(self.url(path)).header(CSRF_HEADER, "1").json(&body).send().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.http.delete(self.url(path)).header(CSRF_HEADER, "1").send().await.unwrap()
+    }
+
+    /// ARM writes (PUT/PATCH/DELETE) the emulator has served so far.
+    pub fn arm_writes(&self) -> u64 {
+        let stats = self.emulator().request_stats();
+        ["PUT", "PATCH", "DELETE"].iter().map(|m| stats.by_method.get(*m).copied().unwrap_or(0)).sum()
+    }
+
+    /// Polls the portal's list until `pred` holds (or fails after 15 s).
+    pub async fn wait_for_list(&self, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        for _ in 0..150 {
+            let list: Vec<Value> = self.get(&format!("/api/v1/registries/{REG}/replications")).await.json().await.unwrap();
+            if pred(&list) {
+                return list;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("condition on the replication list never held");
+    }
+
+    pub async fn sse(&self, last_event_id: Option<u64>) -> SseClient {
+        let mut req = self.http.get(self.url("/api/v1/events"));
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id.to_string());
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        SseClient { stream: Box::pin(eventsource_stream::EventStream::new(resp.bytes_stream())) }
+    }
+}
+
+impl Drop for TestPortal {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+type EventStream = std::pin::Pin<
+    Box<dyn futures::Stream<Item = Result<eventsource_stream::Event, eventsource_stream::EventStreamError<reqwest::Error>>> + Send>,
+>;
+
+pub struct SseClient {
+    stream: EventStream,
+}
+
+impl SseClient {
+    /// The next event and its id (fails after 15 s).
+    pub async fn next(&mut self) -> (u64, StatusEvent) {
+        let ev = tokio::time::timeout(Duration::from_secs(15), self.stream.next())
+            .await
+            .expect("no SSE event within 15 s")
+            .expect("stream ended")
+            .expect("bad SSE frame");
+        (ev.id.parse().unwrap(), serde_json::from_str(&ev.data).unwrap())
+    }
+
+    /// Reads events until one satisfies `pred`; returns it with its id.
+    pub async fn until(&mut self, pred: impl Fn(&StatusEvent) -> bool) -> (u64, StatusEvent) {
+        loop {
+            let (id, ev) = self.next().await;
+            if pred(&ev) {
+                return (id, ev);
+            }
+        }
+    }
+}
+
+pub fn is_upsert(ev: &StatusEvent, name: &str, state: &str) -> bool {
+    matches!(ev, StatusEvent::ReplicationUpserted { replication, .. }
+        if replication.name.as_str() == name && replication.provisioning_state.as_str() == state)
+}

@@ -11,7 +11,8 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::retry::{self, Failure, RetryPolicy};
-use crate::{ArmError, ArmErrorBody, Auth};
+use crate::throttle::{self, OpClass, Throttle};
+use crate::{ArmError, ArmErrorBody, Auth, ThrottleLimits};
 
 /// Tunables of [`ArmClient`].
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct ArmOptions {
     pub retry: RetryPolicy,
     /// Time-out of one HTTP attempt.
     pub request_timeout: Duration,
+    /// Client-side budget that keeps the portal under ARM's throttling.
+    pub throttle: ThrottleLimits,
 }
 
 impl Default for ArmOptions {
@@ -34,6 +37,7 @@ impl Default for ArmOptions {
             subscriptions_api_version: "2022-12-01".into(),
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(30),
+            throttle: ThrottleLimits::default(),
         }
     }
 }
@@ -61,6 +65,7 @@ struct Counters {
     throttled: AtomicU64,
     failed: AtomicU64,
     retries: AtomicU64,
+    throttle_waits: AtomicU64,
 }
 
 /// Request counters, for metrics.
@@ -74,6 +79,8 @@ pub struct ArmStats {
     pub failed: u64,
     /// Attempts that were retries.
     pub retries: u64,
+    /// Requests the client-side token bucket held back.
+    pub throttle_waits: u64,
 }
 
 /// A client for one ARM endpoint (public cloud, a sovereign cloud, or the emulator).
@@ -85,6 +92,7 @@ pub struct ArmClient {
     auth: Auth,
     pub(crate) options: ArmOptions,
     counters: Arc<Counters>,
+    throttle: Arc<Throttle>,
 }
 
 #[derive(Deserialize)]
@@ -106,7 +114,8 @@ impl ArmClient {
             .build()
             .map_err(|e| ArmError::Transport(e.to_string()))?;
         let scope = crate::auth::scope_for(&endpoint);
-        Ok(Self { http, endpoint, scope, auth, options, counters: Arc::default() })
+        let throttle = Arc::new(Throttle::new(options.throttle));
+        Ok(Self { http, endpoint, scope, auth, options, counters: Arc::default(), throttle })
     }
 
     /// The configured endpoint.
@@ -122,6 +131,7 @@ impl ArmClient {
             throttled: c.throttled.load(Ordering::Relaxed),
             failed: c.failed.load(Ordering::Relaxed),
             retries: c.retries.load(Ordering::Relaxed),
+            throttle_waits: c.throttle_waits.load(Ordering::Relaxed),
         }
     }
 
@@ -194,6 +204,10 @@ impl ArmClient {
         url: &Url,
         body: Option<&serde_json::Value>,
     ) -> Result<RawResponse, (Failure, ArmError)> {
+        let waited = self.throttle.acquire(throttle::subscription_of(url.path()), OpClass::of(method)).await;
+        if !waited.is_zero() {
+            self.counters.throttle_waits.fetch_add(1, Ordering::Relaxed);
+        }
         let auth = self.auth.header(&self.scope).await.map_err(|e| (Failure::Status(401), e))?;
         let mut auth = HeaderValue::from_str(&auth).map_err(|e| (Failure::Status(401), ArmError::Credential(e.to_string())))?;
         auth.set_sensitive(true);
@@ -234,5 +248,26 @@ impl ArmClient {
         };
         let err = ArmError::Status { status, code: parsed.code, message, request_id, retry_after: retry::retry_after(&headers) };
         Err((Failure::Status(status), err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azure_core::credentials::Secret;
+
+    #[test]
+    fn links_to_other_origins_are_refused() {
+        let c = ArmClient::new("https://management.azure.com", Auth::Static(Secret::new("t")), None).unwrap();
+        assert!(c.follow("https://management.azure.com/subscriptions?api-version=1").is_ok());
+        assert!(matches!(c.follow("https://evil.example/steal"), Err(ArmError::ForeignLink(_))));
+        assert!(matches!(c.follow("http://management.azure.com/x"), Err(ArmError::ForeignLink(_))));
+    }
+
+    #[test]
+    fn urls_carry_the_api_version() {
+        let c = ArmClient::new("https://management.azure.com/", Auth::Static(Secret::new("t")), None).unwrap();
+        let u = c.url("/subscriptions/x/providers", "2025-04-01").unwrap();
+        assert_eq!(u.as_str(), "https://management.azure.com/subscriptions/x/providers?api-version=2025-04-01");
     }
 }

@@ -14,6 +14,7 @@ mod model;
 mod registries;
 mod replications;
 mod retry;
+mod throttle;
 
 pub use auth::{Auth, CredentialKind};
 pub use client::{ArmClient, ArmOptions, ArmStats};
@@ -24,3 +25,4 @@ pub use model::{
     ReplicationPutProperties,
 };
 pub use retry::RetryPolicy;
+pub use throttle::{BucketLimit, OpClass, ThrottleLimits};

@@ -1,0 +1,164 @@
+//! A client-side token bucket that keeps the portal under ARM's throttling limits.
+//!
+//! ARM (since 2024) throttles per subscription and principal with token buckets:
+//! reads 250 with 25/s refill, writes and deletes 200 with 10/s (arm-facts §7).
+//! The portal is one principal, so one bucket per subscription and operation class
+//! suffices. Defaults sit 20% under ARM's numbers to leave room for other tools
+//! using the same identity.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+
+/// Which ARM budget a request draws from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpClass {
+    /// GET/HEAD.
+    Read,
+    /// PUT/PATCH/POST.
+    Write,
+    /// DELETE.
+    Delete,
+}
+
+impl OpClass {
+    /// The class of an HTTP method.
+    pub fn of(method: &Method) -> Self {
+        match *method {
+            Method::GET | Method::HEAD => Self::Read,
+            Method::DELETE => Self::Delete,
+            _ => Self::Write,
+        }
+    }
+}
+
+/// Size and refill rate of one bucket.
+#[derive(Debug, Clone, Copy)]
+pub struct BucketLimit {
+    /// Tokens when full (the burst).
+    pub capacity: f64,
+    /// Tokens added per second.
+    pub refill_per_sec: f64,
+}
+
+/// Limits per class.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleLimits {
+    /// Reads.
+    pub read: BucketLimit,
+    /// Writes.
+    pub write: BucketLimit,
+    /// Deletes.
+    pub delete: BucketLimit,
+}
+
+impl Default for ThrottleLimits {
+    fn default() -> Self {
+        Self {
+            read: BucketLimit { capacity: 200.0, refill_per_sec: 20.0 },
+            write: BucketLimit { capacity: 160.0, refill_per_sec: 8.0 },
+            delete: BucketLimit { capacity: 160.0, refill_per_sec: 8.0 },
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// Buckets keyed by subscription and class.
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    limits: ThrottleLimits,
+    buckets: Mutex<HashMap<(String, OpClass), Bucket>>,
+}
+
+impl Throttle {
+    pub(crate) fn new(limits: ThrottleLimits) -> Self {
+        Self { limits, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    fn limit(&self, class: OpClass) -> BucketLimit {
+        match class {
+            OpClass::Read => self.limits.read,
+            OpClass::Write => self.limits.write,
+            OpClass::Delete => self.limits.delete,
+        }
+    }
+
+    /// Takes one token, or says how long until one is available.
+    fn try_take(&self, subscription: &str, class: OpClass, now: Instant) -> Result<(), Duration> {
+        let limit = self.limit(class);
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let b = buckets
+            .entry((subscription.to_owned(), class))
+            .or_insert(Bucket { tokens: limit.capacity, last: now });
+        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * limit.refill_per_sec).min(limit.capacity);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - b.tokens) / limit.refill_per_sec))
+        }
+    }
+
+    /// Waits until the request may go. Returns how long it waited.
+    pub(crate) async fn acquire(&self, subscription: &str, class: OpClass) -> Duration {
+        let mut waited = Duration::ZERO;
+        loop {
+            match self.try_take(subscription, class, Instant::now()) {
+                Ok(()) => return waited,
+                Err(wait) => {
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                }
+            }
+        }
+    }
+}
+
+/// The subscription a request path belongs to (`/subscriptions/{id}/…`), or `""` for tenant-level calls.
+pub(crate) fn subscription_of(path: &str) -> &str {
+    let mut parts = path.split('/').filter(|p| !p.is_empty());
+    match (parts.next(), parts.next()) {
+        (Some(s), Some(id)) if s.eq_ignore_ascii_case("subscriptions") => id,
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_allows_a_burst_then_refills() {
+        let limits = ThrottleLimits {
+            read: BucketLimit { capacity: 3.0, refill_per_sec: 10.0 },
+            ..ThrottleLimits::default()
+        };
+        let t = Throttle::new(limits);
+        let now = Instant::now();
+        for _ in 0..3 {
+            assert!(t.try_take("s", OpClass::Read, now).is_ok());
+        }
+        let wait = t.try_take("s", OpClass::Read, now).unwrap_err();
+        assert!(wait <= Duration::from_millis(100) && wait > Duration::ZERO);
+        // Other subscriptions and classes have their own budget.
+        assert!(t.try_take("other", OpClass::Read, now).is_ok());
+        assert!(t.try_take("s", OpClass::Write, now).is_ok());
+        assert!(t.try_take("s", OpClass::Read, now + Duration::from_millis(150)).is_ok());
+    }
+
+    #[test]
+    fn finds_the_subscription_in_a_path() {
+        assert_eq!(subscription_of("/subscriptions/abc/resourceGroups/x"), "abc");
+        assert_eq!(subscription_of("/subscriptions"), "");
+        assert_eq!(subscription_of("/providers/Microsoft.ContainerRegistry"), "");
+    }
+}

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(middleware::csrf))
         .layer(axum::middleware::from_fn(middleware::envelope))
+        .layer(axum::middleware::from_fn_with_state(state.http.clone(), middleware::count))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
@@ -106,6 +107,7 @@ pub async fn start(
         hub: hub.clone(),
         regions: Arc::new(Regions::embedded()?),
         emulated: emulator.is_some(),
+        http: Arc::default(),
     };
     tokio::spawn(discover(arm, hub, config.subscriptions.clone()));
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -36,6 +36,13 @@ pub async fn csrf(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Counts every response by status class.
+pub async fn count(axum::extract::State(counters): axum::extract::State<std::sync::Arc<crate::state::HttpCounters>>, req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    counters.record(resp.status().as_u16());
+    resp
+}
+
 /// Turns an `ApiError` extension into the JSON body, with the request id, and logs
 /// server-side failures once.
 pub async fn envelope(req: Request, next: Next) -> Response {

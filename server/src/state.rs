@@ -1,5 +1,6 @@
 //! Shared state of all handlers.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -22,6 +23,27 @@ pub struct AppState {
     pub regions: Arc<Regions>,
     /// Whether ARM is the embedded emulator (shown in the UI and logs).
     pub emulated: bool,
+    /// Response counters for `/metrics`.
+    pub http: Arc<HttpCounters>,
+}
+
+/// Portal responses by status class.
+#[derive(Debug, Default)]
+pub struct HttpCounters {
+    classes: [AtomicU64; 5],
+}
+
+impl HttpCounters {
+    /// Counts one response.
+    pub fn record(&self, status: u16) {
+        let i = usize::from(status / 100).clamp(1, 5) - 1;
+        self.classes[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `("2xx", n)` pairs.
+    pub fn by_class(&self) -> Vec<(String, u64)> {
+        self.classes.iter().enumerate().map(|(i, c)| (format!("{}xx", i + 1), c.load(Ordering::Relaxed))).collect()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -64,6 +64,7 @@ impl ArmReplication {
             region_endpoint_enabled: p.region_endpoint_enabled.unwrap_or(true),
             zone_redundancy: p.zone_redundancy.unwrap_or_default(),
             tags: self.tags.unwrap_or_default(),
+            phase_since: None,
         })
     }
 }

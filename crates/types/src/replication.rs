@@ -165,6 +165,10 @@ pub struct Replication {
     /// The replica in the registry's home region (created by the RP, not deletable here).
     #[serde(default)]
     pub is_home: bool,
+    /// Since when the replica has been in its current [`ReplicaPhase`] (RFC 3339), as far as
+    /// the portal knows: lets the UI flag a replica stuck in Syncing or Creating.
+    #[serde(default)]
+    pub phase_since: Option<String>,
 }
 
 impl Replication {

@@ -37,6 +37,7 @@ mod tests {
             zone_redundancy: Default::default(),
             tags: Default::default(),
             is_home: false,
+            phase_since: None,
         }
     }
 

@@ -7,10 +7,11 @@
 
 mod diff;
 mod poller;
+mod stamp;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use replimap_arm::ArmClient;
 use replimap_types::{RegistryKey, RegistryState, RegistrySummary, Replication, StatusEvent};
@@ -62,6 +63,20 @@ struct HubState {
     registries: BTreeMap<RegistryKey, RegistryState>,
     history: VecDeque<Arc<Sequenced>>,
     discovered: bool,
+    last_poll: BTreeMap<RegistryKey, Instant>,
+}
+
+/// What `/metrics` reports per registry.
+#[derive(Debug)]
+pub struct RegistryHealth {
+    /// `sub/rg/name`.
+    pub registry: String,
+    /// Replica count per phase word (`ready`, `failed`, …).
+    pub phases: BTreeMap<&'static str, usize>,
+    /// Time since the last successful poll.
+    pub last_poll_age: Option<Duration>,
+    /// Whether the last poll failed.
+    pub failing: bool,
 }
 
 /// Cheap to clone; all clones share one hub.
@@ -144,16 +159,25 @@ impl StatusHub {
     }
 
     /// Applies `event` to the cached state and sends it to every client.
-    pub fn publish(&self, event: StatusEvent) {
+    pub fn publish(&self, mut event: StatusEvent) {
         let mut st = self.lock();
+        if let StatusEvent::ReplicationUpserted { registry, replication } = &mut event {
+            let old = st.registries.get(registry).and_then(|e| e.replications.iter().find(|r| r.name == replication.name));
+            stamp::phase_since(old, replication, &stamp::now());
+        }
         apply(&mut st.registries, &event);
         self.send_locked(&mut st, &event);
     }
 
     /// Replaces one registry's replica list with a fresh poll, publishing the differences.
-    pub(crate) fn update_replications(&self, key: &RegistryKey, new: Vec<Replication>) {
+    pub(crate) fn update_replications(&self, key: &RegistryKey, mut new: Vec<Replication>) {
         let mut st = self.lock();
+        st.last_poll.insert(key.clone(), Instant::now());
         let Some(entry) = st.registries.get(key) else { return };
+        let now = stamp::now();
+        for rep in &mut new {
+            stamp::phase_since(entry.replications.iter().find(|r| r.name == rep.name), rep, &now);
+        }
         let events = diff(key, &entry.replications, &new);
         let had_error = entry.error.is_some();
         if let Some(entry) = st.registries.get_mut(key) {
@@ -215,6 +239,26 @@ impl StatusHub {
     /// A snapshot of everything, for a client that fell behind.
     pub fn snapshot(&self) -> Arc<Sequenced> {
         snapshot_locked(&self.lock())
+    }
+
+    /// Per-registry figures for `/metrics`.
+    pub fn health(&self) -> Vec<RegistryHealth> {
+        let st = self.lock();
+        st.registries
+            .iter()
+            .map(|(key, entry)| {
+                let mut phases = BTreeMap::new();
+                for r in &entry.replications {
+                    *phases.entry(r.phase().as_str()).or_insert(0) += 1;
+                }
+                RegistryHealth {
+                    registry: key.to_string(),
+                    phases,
+                    last_poll_age: st.last_poll.get(key).map(Instant::elapsed),
+                    failing: entry.error.is_some(),
+                }
+            })
+            .collect()
     }
 
     /// Number of connected SSE clients.

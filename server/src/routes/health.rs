@@ -1,10 +1,15 @@
-//! Liveness.
+//! Liveness, readiness and the API description.
 
 use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+const OPENAPI: &str = include_str!("../../api/openapi.json");
 
 /// `GET /healthz`: the process is up and serving.
 pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
@@ -13,4 +18,35 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
         "arm": if state.emulated { "emulator" } else { "live" },
         "registriesDiscovered": state.hub.discovered(),
     }))
+}
+
+/// `GET /readyz`: ARM answers with the configured credentials, and the registry list is known.
+pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    // A subscription listing is the cheapest authenticated read and proves the token works.
+    state
+        .arm
+        .list_subscriptions()
+        .await
+        .map_err(|e| AppError::Unavailable(format!("Azure Resource Manager is not usable: {}", e.user_message())))?;
+    if !state.hub.discovered() {
+        return Err(AppError::Unavailable("The registry list has not been read yet.".into()));
+    }
+    Ok(Json(json!({ "status": "ready" })))
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi() -> impl IntoResponse {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn openapi_document_is_valid_json_with_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(super::OPENAPI).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        for p in ["/healthz", "/readyz", "/metrics", "/api/v1/locations", "/api/v1/registries", "/api/v1/events"] {
+            assert!(paths.contains_key(p), "{p} is not documented");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 mod events;
 mod health;
 mod locations;
+mod metrics;
 mod registries;
 mod replications;
 mod validate;
@@ -17,6 +18,9 @@ pub fn api() -> Router<AppState> {
     let reps = "/api/v1/registries/{subscription_id}/{resource_group}/{registry}/replications";
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/v1/openapi.json", get(health::openapi))
         .route("/api/v1/locations", get(locations::list))
         .route("/api/v1/registries", get(registries::list))
         .route(reps, get(replications::list).put(replications::create_default_name))

@@ -1,0 +1,62 @@
+//! `GET /metrics` in the Prometheus text format.
+//!
+//! Hand-written: a handful of gauges and counters does not justify a metrics
+//! framework, and every value is read from state that exists anyway.
+
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use crate::state::AppState;
+
+fn metric(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// Label values are registry keys and fixed words; quotes and backslashes are escaped anyway.
+fn esc(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The exposition.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let mut out = String::new();
+    metric(&mut out, "replimap_http_responses_total", "counter", "Portal HTTP responses by status class.");
+    for (class, n) in state.http.by_class() {
+        let _ = writeln!(out, "replimap_http_responses_total{{class=\"{class}\"}} {n}");
+    }
+    let arm = state.arm.stats();
+    metric(&mut out, "replimap_arm_requests_total", "counter", "HTTP attempts sent to ARM.");
+    let _ = writeln!(out, "replimap_arm_requests_total {}", arm.requests);
+    metric(&mut out, "replimap_arm_throttled_total", "counter", "ARM answers with 429.");
+    let _ = writeln!(out, "replimap_arm_throttled_total {}", arm.throttled);
+    metric(&mut out, "replimap_arm_retries_total", "counter", "ARM attempts that were retries.");
+    let _ = writeln!(out, "replimap_arm_retries_total {}", arm.retries);
+    metric(&mut out, "replimap_arm_failed_total", "counter", "ARM calls that ended in an error.");
+    let _ = writeln!(out, "replimap_arm_failed_total {}", arm.failed);
+    metric(&mut out, "replimap_arm_client_throttle_waits_total", "counter", "Requests held back by the client-side token bucket.");
+    let _ = writeln!(out, "replimap_arm_client_throttle_waits_total {}", arm.throttle_waits);
+    metric(&mut out, "replimap_sse_clients", "gauge", "Open status streams.");
+    let _ = writeln!(out, "replimap_sse_clients {}", state.hub.client_count());
+
+    let health = state.hub.health();
+    metric(&mut out, "replimap_replicas", "gauge", "Replicas per registry and phase (alert on phase=\"failed\").");
+    for h in &health {
+        for (phase, n) in &h.phases {
+            let _ = writeln!(out, "replimap_replicas{{registry=\"{}\",phase=\"{phase}\"}} {n}", esc(&h.registry));
+        }
+    }
+    metric(&mut out, "replimap_poll_age_seconds", "gauge", "Seconds since the registry was last polled successfully (poll lag).");
+    for h in &health {
+        if let Some(age) = h.last_poll_age {
+            let _ = writeln!(out, "replimap_poll_age_seconds{{registry=\"{}\"}} {:.3}", esc(&h.registry), age.as_secs_f64());
+        }
+    }
+    metric(&mut out, "replimap_poll_failing", "gauge", "1 while the last poll of the registry failed.");
+    for h in &health {
+        let _ = writeln!(out, "replimap_poll_failing{{registry=\"{}\"}} {}", esc(&h.registry), u8::from(h.failing));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}

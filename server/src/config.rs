@@ -1,9 +1,13 @@
-//! Portal configuration.
+//! Portal configuration, layered: built-in defaults, then an optional TOML file,
+//! then `REPLIMAP_*` (and the Azure SDKs' `AZURE_*`) environment variables, then
+//! command-line flags. Later sources win.
 //!
-//! First cut: built-in defaults, then `REPLIMAP_*` environment variables. Tests build
-//! [`Config`] values directly and never read the process environment.
+//! Every source is first flattened into dotted keys (`arm.endpoint`), so the layering
+//! is one map merge and each setting has exactly one parser. Unknown keys are warned
+//! about, not fatal, so an older binary still starts with a newer file.
+//! Tests build [`Config`] values directly and never read the process environment.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -16,6 +20,24 @@ use crate::hub::PollIntervals;
 
 /// Public-cloud ARM.
 pub const PUBLIC_ARM: &str = "https://management.azure.com";
+
+/// Every setting: dotted key, environment variable, command-line flag, help.
+const KEYS: &[(&str, &str, &str, &str)] = &[
+    ("listen", "REPLIMAP_LISTEN", "--listen", "portal address, e.g. 127.0.0.1:3000"),
+    ("port", "REPLIMAP_PORT", "--port", "portal port (keeps the host of `listen`)"),
+    ("subscriptions", "REPLIMAP_SUBSCRIPTIONS", "--subscriptions", "comma-separated subscription ids (default: all visible)"),
+    ("arm.credential", "REPLIMAP_CREDENTIAL", "--credential", "emulator | managed_identity | workload_identity | client_secret | azure_cli"),
+    ("arm.endpoint", "REPLIMAP_ARM_ENDPOINT", "--arm-endpoint", "ARM base URL (default https://management.azure.com)"),
+    ("arm.tenant_id", "AZURE_TENANT_ID", "--tenant-id", "Entra tenant (client_secret)"),
+    ("arm.client_id", "AZURE_CLIENT_ID", "--client-id", "application id (client_secret) or user-assigned identity"),
+    ("arm.client_secret", "AZURE_CLIENT_SECRET", "", "client secret (prefer arm.client_secret_file)"),
+    ("arm.client_secret_file", "AZURE_CLIENT_SECRET_FILE", "--client-secret-file", "file holding the client secret"),
+    ("poll.fast_ms", "REPLIMAP_POLL_FAST_MS", "--poll-fast-ms", "poll interval while anything is in flight (1000)"),
+    ("poll.slow_ms", "REPLIMAP_POLL_SLOW_MS", "--poll-slow-ms", "poll interval when settled (10000)"),
+    ("emulator.delay_ms", "REPLIMAP_EMULATOR_DELAY_MS", "--emulator-delay-ms", "emulated provisioning time (3000)"),
+    ("emulator.listen", "REPLIMAP_EMULATOR_LISTEN", "--emulator-listen", "emulator address (default: a free loopback port)"),
+    ("emulator.seed", "REPLIMAP_EMULATOR_SEED", "--emulator-seed", "seed file for the emulator"),
+];
 
 /// Where ARM is.
 #[derive(Debug, Clone)]
@@ -51,6 +73,9 @@ pub struct Config {
     pub poll: PollIntervals,
 }
 
+/// Settings as dotted keys, before parsing.
+pub type Layer = BTreeMap<String, String>;
+
 impl Config {
     /// Defaults for a local demo against the emulator.
     pub fn emulator_defaults() -> Self {
@@ -66,52 +91,61 @@ impl Config {
         }
     }
 
-    /// Reads `REPLIMAP_*` variables from `env` over the defaults.
-    pub fn from_env(env: &HashMap<String, String>) -> anyhow::Result<Self> {
-        let get = |k: &str| env.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let mut c = Self::emulator_defaults();
-        if let Some(site) = get("LEPTOS_SITE_ADDR") {
-            c.listen = site.parse().map_err(|e| anyhow::anyhow!("LEPTOS_SITE_ADDR '{site}': {e}"))?;
+    /// Loads all layers: `--config FILE` (or `REPLIMAP_CONFIG`), the environment, then `args`.
+    /// Returns the config and warnings (unknown keys) for the caller to log.
+    pub fn load(env: &BTreeMap<String, String>, args: &[String]) -> anyhow::Result<(Self, Vec<String>)> {
+        let mut warnings = Vec::new();
+        let flags = from_args(args)?;
+        let file = flags.get("config").or_else(|| env.get("REPLIMAP_CONFIG")).cloned();
+        let mut merged = Layer::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("config file {path}: {e}"))?;
+            merged.extend(from_toml(&text, &mut warnings).map_err(|e| anyhow::anyhow!("config file {path}: {e}"))?);
         }
-        if let Some(port) = get("REPLIMAP_PORT") {
-            c.listen.set_port(port.parse().map_err(|e| anyhow::anyhow!("REPLIMAP_PORT '{port}': {e}"))?);
-        }
-        if let Some(listen) = get("REPLIMAP_LISTEN") {
-            c.listen = listen.parse().map_err(|e| anyhow::anyhow!("REPLIMAP_LISTEN '{listen}': {e}"))?;
-        }
+        merged.extend(from_env(env, &mut warnings));
+        merged.extend(flags.into_iter().filter(|(k, _)| k != "config"));
+        Ok((Self::from_layer(&merged)?, warnings))
+    }
+
+    /// Builds a config from merged keys over the defaults.
+    pub fn from_layer(l: &Layer) -> anyhow::Result<Self> {
+        let get = |k: &str| l.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let addr = |k: &str| -> anyhow::Result<Option<SocketAddr>> {
+            get(k).map(|v| v.parse().map_err(|e| anyhow::anyhow!("{k} '{v}': {e}"))).transpose()
+        };
         let ms = |k: &str| -> anyhow::Result<Option<Duration>> {
             get(k).map(|v| v.parse::<u64>().map(Duration::from_millis).map_err(|e| anyhow::anyhow!("{k} '{v}': {e}"))).transpose()
         };
-        if let Some(d) = ms("REPLIMAP_POLL_FAST_MS")? {
-            c.poll.fast = d;
+        let mut c = Self::emulator_defaults();
+        if let Some(a) = addr("listen")? {
+            c.listen = a;
         }
-        if let Some(d) = ms("REPLIMAP_POLL_SLOW_MS")? {
-            c.poll.slow = d;
+        if let Some(port) = get("port") {
+            c.listen.set_port(port.parse().map_err(|e| anyhow::anyhow!("port '{port}': {e}"))?);
         }
-        if let Some(subs) = get("REPLIMAP_SUBSCRIPTIONS") {
+        c.poll.fast = ms("poll.fast_ms")?.unwrap_or(c.poll.fast);
+        c.poll.slow = ms("poll.slow_ms")?.unwrap_or(c.poll.slow);
+        if let Some(subs) = get("subscriptions") {
             c.subscriptions = subs
                 .split(',')
-                .map(|s| s.trim().parse::<SubscriptionId>().map_err(anyhow::Error::from))
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.trim().parse::<SubscriptionId>().map_err(|e| anyhow::anyhow!("subscriptions: {e}")))
                 .collect::<anyhow::Result<_>>()?;
         }
-        c.arm = match get("REPLIMAP_CREDENTIAL") {
+        c.arm = match get("arm.credential") {
             None | Some("emulator") => {
-                let mut delay = Duration::from_secs(3);
-                if let Some(d) = ms("REPLIMAP_EMULATOR_DELAY_MS")? {
-                    delay = d;
-                }
-                let listen = match get("REPLIMAP_EMULATOR_LISTEN") {
-                    Some(l) => l.parse().map_err(|e| anyhow::anyhow!("REPLIMAP_EMULATOR_LISTEN '{l}': {e}"))?,
-                    None => SocketAddr::from(([127, 0, 0, 1], 0)),
-                };
-                let seed = match get("REPLIMAP_EMULATOR_SEED") {
-                    Some(path) => Seed::from_json_file(path).map_err(|e| anyhow::anyhow!("REPLIMAP_EMULATOR_SEED {path}: {e}"))?,
+                let seed = match get("emulator.seed") {
+                    Some(path) => Seed::from_json_file(path).map_err(|e| anyhow::anyhow!("emulator.seed {path}: {e}"))?,
                     None => Seed::docs_example(),
                 };
-                ArmMode::Emulator { provisioning_delay: delay, listen, seed }
+                ArmMode::Emulator {
+                    provisioning_delay: ms("emulator.delay_ms")?.unwrap_or(Duration::from_secs(3)),
+                    listen: addr("emulator.listen")?.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
+                    seed,
+                }
             }
             Some(kind) => ArmMode::Live {
-                endpoint: get("REPLIMAP_ARM_ENDPOINT").unwrap_or(PUBLIC_ARM).to_owned(),
+                endpoint: get("arm.endpoint").unwrap_or(PUBLIC_ARM).to_owned(),
                 credential: credential(kind, &get)?,
             },
         };
@@ -120,67 +154,185 @@ impl Config {
 }
 
 fn credential<'a>(kind: &str, get: &impl Fn(&str) -> Option<&'a str>) -> anyhow::Result<CredentialKind> {
+    let need = |k: &str| get(k).map(str::to_owned).ok_or_else(|| anyhow::anyhow!("credential {kind} needs {k}"));
     Ok(match kind {
-        "managed_identity" => CredentialKind::ManagedIdentity { client_id: get("AZURE_CLIENT_ID").map(str::to_owned) },
+        "managed_identity" => CredentialKind::ManagedIdentity { client_id: get("arm.client_id").map(str::to_owned) },
         "workload_identity" => CredentialKind::WorkloadIdentity,
         "azure_cli" => CredentialKind::AzureCli,
         "client_secret" => {
-            let need = |k: &str| get(k).map(str::to_owned).ok_or_else(|| anyhow::anyhow!("REPLIMAP_CREDENTIAL=client_secret needs {k}"));
-            // Prefer a file so the secret is not in the process environment listing.
-            let secret = match get("AZURE_CLIENT_SECRET_FILE") {
+            // A file keeps the secret out of `ps` and environment dumps.
+            let secret = match get("arm.client_secret_file") {
                 Some(path) => std::fs::read_to_string(path)
-                    .map_err(|e| anyhow::anyhow!("AZURE_CLIENT_SECRET_FILE {path}: {e}"))?
+                    .map_err(|e| anyhow::anyhow!("arm.client_secret_file {path}: {e}"))?
                     .trim()
                     .to_owned(),
-                None => need("AZURE_CLIENT_SECRET")?,
+                None => need("arm.client_secret")?,
             };
             CredentialKind::ClientSecret {
-                tenant_id: need("AZURE_TENANT_ID")?,
-                client_id: need("AZURE_CLIENT_ID")?,
+                tenant_id: need("arm.tenant_id")?,
+                client_id: need("arm.client_id")?,
                 secret: Secret::new(secret),
             }
         }
         other => anyhow::bail!(
-            "REPLIMAP_CREDENTIAL '{other}' is not one of emulator, managed_identity, workload_identity, client_secret, azure_cli"
+            "credential '{other}' is not one of emulator, managed_identity, workload_identity, client_secret, azure_cli"
         ),
     })
+}
+
+fn from_env(env: &BTreeMap<String, String>, warnings: &mut Vec<String>) -> Layer {
+    let mut layer = Layer::new();
+    for (key, var, _, _) in KEYS {
+        if let Some(v) = env.get(*var) {
+            layer.insert((*key).to_owned(), v.clone());
+        }
+    }
+    let known: Vec<&str> = KEYS.iter().map(|k| k.1).chain(["REPLIMAP_CONFIG"]).collect();
+    for var in env.keys().filter(|v| v.starts_with("REPLIMAP_") && !known.contains(&v.as_str())) {
+        warnings.push(format!("unknown environment variable {var} ignored"));
+    }
+    layer
+}
+
+fn from_toml(text: &str, warnings: &mut Vec<String>) -> anyhow::Result<Layer> {
+    let table: toml::Table = text.parse()?;
+    let mut layer = Layer::new();
+    flatten("", &table, &mut layer);
+    for key in layer.keys().filter(|k| !KEYS.iter().any(|(known, ..)| known == k)) {
+        warnings.push(format!("unknown configuration key '{key}' ignored"));
+    }
+    if layer.contains_key("arm.client_secret") {
+        warnings.push("arm.client_secret in a config file: prefer arm.client_secret_file".into());
+    }
+    Ok(layer)
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Layer) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            toml::Value::Array(items) => {
+                let parts: Vec<String> = items.iter().map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string())).collect();
+                out.insert(key, parts.join(","));
+            }
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+fn from_args(args: &[String]) -> anyhow::Result<Layer> {
+    let mut layer = Layer::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f, Some(v.to_owned())),
+            None => (arg.as_str(), None),
+        };
+        let key = if flag == "--config" {
+            "config"
+        } else {
+            KEYS.iter()
+                .find(|(_, _, f, _)| !f.is_empty() && *f == flag)
+                .map(|(k, ..)| *k)
+                .ok_or_else(|| anyhow::anyhow!("unknown flag '{flag}'\n\n{}", usage()))?
+        };
+        let value = match inline {
+            Some(v) => v,
+            None => it.next().cloned().ok_or_else(|| anyhow::anyhow!("flag {flag} needs a value"))?,
+        };
+        layer.insert(key.to_owned(), value);
+    }
+    Ok(layer)
+}
+
+/// Help text listing every setting with its three spellings.
+pub fn usage() -> String {
+    let mut s = String::from("usage: replimap [--config FILE] [flags]\n\nsetting (TOML key / environment / flag):\n");
+    for (key, var, flag, help) in KEYS {
+        s.push_str(&format!("  {key:<24} {var:<28} {flag:<22} {help}\n"));
+    }
+    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
     fn no_credentials_means_the_emulator() {
-        let c = Config::from_env(&env(&[("REPLIMAP_PORT", "8123")])).unwrap();
+        let (c, _) = Config::load(&env(&[("REPLIMAP_PORT", "8123")]), &[]).unwrap();
         assert_eq!(c.listen.port(), 8123);
         assert!(matches!(c.arm, ArmMode::Emulator { .. }));
     }
 
     #[test]
-    fn live_mode_reads_the_endpoint_and_credential() {
-        let c = Config::from_env(&env(&[
-            ("REPLIMAP_CREDENTIAL", "managed_identity"),
-            ("REPLIMAP_ARM_ENDPOINT", "https://management.chinacloudapi.cn"),
-        ]))
+    fn layers_apply_in_order_file_env_flags() {
+        let dir = std::env::temp_dir().join(format!("replimap-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("portal.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:4000\"\nsubscriptions = [\"00000000-0000-0000-0000-000000000001\"]\nsurprise = 1\n[poll]\nfast_ms = 250\nslow_ms = 5000\n[arm]\ncredential = \"managed_identity\"\nendpoint = \"https://management.chinacloudapi.cn\"\n",
+        )
         .unwrap();
+        let e = env(&[("REPLIMAP_POLL_SLOW_MS", "7000"), ("REPLIMAP_TYPO", "x")]);
+        let (c, warnings) =
+            Config::load(&e, &args(&["--config", file.to_str().unwrap(), "--port", "4001", "--poll-fast-ms=300"])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:4001");
+        assert_eq!(c.poll.fast, Duration::from_millis(300), "flag beats file");
+        assert_eq!(c.poll.slow, Duration::from_millis(7000), "env beats file");
+        assert_eq!(c.subscriptions.len(), 1);
         match c.arm {
             ArmMode::Live { endpoint, credential: CredentialKind::ManagedIdentity { .. } } => {
                 assert_eq!(endpoint, "https://management.chinacloudapi.cn")
             }
             other => panic!("unexpected {other:?}"),
         }
+        assert!(warnings.iter().any(|w| w.contains("surprise")));
+        assert!(warnings.iter().any(|w| w.contains("REPLIMAP_TYPO")));
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_print() {
+        let dir = std::env::temp_dir().join(format!("replimap-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("secret");
+        std::fs::write(&file, "s3cr3t-value\n").unwrap();
+        let e = env(&[
+            ("REPLIMAP_CREDENTIAL", "client_secret"),
+            ("AZURE_TENANT_ID", "00000000-0000-0000-0000-0000000000aa"),
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_CLIENT_SECRET_FILE", file.to_str().unwrap()),
+        ]);
+        let (c, _) = Config::load(&e, &[]).unwrap();
+        let printed = format!("{c:?}");
+        assert!(printed.contains("ClientSecret"));
+        assert!(!printed.contains("s3cr3t"));
     }
 
     #[test]
     fn bad_values_are_reported_by_name() {
-        let err = Config::from_env(&env(&[("REPLIMAP_CREDENTIAL", "magic")])).unwrap_err();
-        assert!(err.to_string().contains("REPLIMAP_CREDENTIAL"));
-        let err = Config::from_env(&env(&[("REPLIMAP_SUBSCRIPTIONS", "nope")])).unwrap_err();
+        let err = Config::load(&env(&[("REPLIMAP_CREDENTIAL", "magic")]), &[]).unwrap_err();
+        assert!(err.to_string().contains("magic"));
+        let err = Config::load(&env(&[("REPLIMAP_SUBSCRIPTIONS", "nope")]), &[]).unwrap_err();
         assert!(err.to_string().contains("subscription id"));
+        let err = Config::load(&env(&[]), &args(&["--bogus", "1"])).unwrap_err();
+        assert!(err.to_string().contains("unknown flag '--bogus'"));
+        let err = Config::load(&env(&[("REPLIMAP_CREDENTIAL", "client_secret")]), &[]).unwrap_err();
+        assert!(err.to_string().contains("needs"));
     }
 }

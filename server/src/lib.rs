@@ -7,6 +7,7 @@ pub mod config;
 mod error;
 pub mod hub;
 mod middleware;
+mod operations;
 mod regions;
 mod routes;
 mod state;
@@ -108,6 +109,7 @@ pub async fn start(
         regions: Arc::new(Regions::embedded()?),
         emulated: emulator.is_some(),
         http: Arc::default(),
+        operations: Default::default(),
     };
     tokio::spawn(discover(arm, hub, config.subscriptions.clone()));
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 use replimap_arm::ArmClient;
 
 use crate::hub::StatusHub;
+use crate::operations::Operations;
 use crate::regions::Regions;
 
 /// Cheap to clone: everything inside is shared.
@@ -25,6 +26,8 @@ pub struct AppState {
     pub emulated: bool,
     /// Response counters for `/metrics`.
     pub http: Arc<HttpCounters>,
+    /// Writes started through the portal.
+    pub operations: Operations,
 }
 
 /// Portal responses by status class.

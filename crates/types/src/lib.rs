@@ -9,6 +9,7 @@
 mod error;
 mod event;
 mod ids;
+mod operation;
 mod region;
 mod registry;
 mod replication;
@@ -16,6 +17,7 @@ mod replication;
 pub use error::{ApiError, ErrorCode};
 pub use event::{RegistryState, StatusEvent};
 pub use ids::{IdError, RegionName, RegistryName, ReplicationName, ResourceGroupName, SubscriptionId};
+pub use operation::{Operation, OperationKind, OperationState};
 pub use region::Region;
 pub use registry::{RegistryKey, RegistrySummary};
 pub use replication::{

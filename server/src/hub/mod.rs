@@ -18,6 +18,7 @@ use replimap_types::{RegistryKey, RegistryState, RegistrySummary, Replication, S
 use tokio::sync::{broadcast, Notify};
 
 pub use diff::diff;
+pub use stamp::now as stamp_now;
 
 /// One event with its sequence number, serialised once for all clients.
 #[derive(Debug)]

@@ -4,6 +4,7 @@ mod events;
 mod health;
 mod locations;
 mod metrics;
+mod operations;
 mod registries;
 mod replications;
 mod validate;
@@ -29,4 +30,6 @@ pub fn api() -> Router<AppState> {
             get(replications::get).put(replications::create).patch(replications::update).delete(replications::delete),
         )
         .route("/api/v1/events", get(events::stream))
+        .route("/api/v1/operations", get(operations::list))
+        .route("/api/v1/operations/{id}", get(operations::get))
 }

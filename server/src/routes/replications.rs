@@ -6,18 +6,18 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderName, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use replimap_arm::{LroPoller, ReplicationPatch, ReplicationPatchProperties};
 use replimap_types::{
-    CreateReplication, ErrorCode, RegistryKey, RegistryState, Replication, ReplicationName, StatusEvent, UpdateReplication,
+    CreateReplication, ErrorCode, Operation, OperationKind, RegistryKey, RegistryState, Replication, ReplicationName,
+    StatusEvent, UpdateReplication,
 };
 use serde::Deserialize;
 
 use super::validate;
 use crate::error::{AppError, AppResult};
-use crate::hub::StatusHub;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -101,7 +101,7 @@ async fn start_create(
     key: RegistryKey,
     name: Option<String>,
     req: CreateReplication,
-) -> AppResult<(StatusCode, Json<Replication>)> {
+) -> AppResult<impl IntoResponse> {
     let reg = validate::replicable_registry(&state, &key)?;
     let (name, put) = validate::create(&state, &reg, name.as_deref(), &req)?;
     let key = canonical(&reg);
@@ -109,8 +109,8 @@ async fn start_create(
     let (arm, poller) = state.arm.create_replication(&key, &name, &put).await?;
     let view = arm.into_view(&reg.registry.location)?;
     state.hub.publish(StatusEvent::ReplicationUpserted { registry: key.clone(), replication: view.clone() });
-    follow(state.hub.clone(), key, name, poller);
-    Ok((StatusCode::ACCEPTED, Json(view)))
+    let op = follow(&state, OperationKind::Create, key, name, poller);
+    Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)))
 }
 
 /// `PATCH …/replications/{name}`: routing and tags only.
@@ -133,8 +133,8 @@ pub async fn update(
     let (arm, poller) = state.arm.update_replication(&key, &name, &patch).await?;
     let view = arm.into_view(&reg.registry.location)?;
     state.hub.publish(StatusEvent::ReplicationUpserted { registry: key.clone(), replication: view.clone() });
-    follow(state.hub.clone(), key, name, poller);
-    Ok((StatusCode::ACCEPTED, Json(view)))
+    let op = follow(&state, OperationKind::Update, key, name, poller);
+    Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)))
 }
 
 /// `DELETE …/replications/{name}`: refused for the home replica.
@@ -160,21 +160,38 @@ pub async fn delete(State(state): State<AppState>, Path(p): Path<ReplicationPath
     }
     tracing::info!(registry = %key, replication = %name, "deleting replication");
     let poller = state.arm.delete_replication(&key, &name).await?;
-    state.hub.nudge(&key);
-    follow(state.hub.clone(), key, name, poller);
-    Ok(StatusCode::ACCEPTED)
+    let op = follow(&state, OperationKind::Delete, key, name, poller);
+    Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(op)))
 }
 
-/// Follows a write's long-running operation; a failure becomes an `operation_failed` event.
-/// The poller is nudged at the end either way, so the map shows ARM's final truth.
-fn follow(hub: StatusHub, key: RegistryKey, name: ReplicationName, poller: Option<LroPoller>) {
+/// `Location` and `Operation-Id` of a write, so API users can follow it without SSE.
+fn operation_headers(op: &Operation) -> [(HeaderName, String); 2] {
+    [(header::LOCATION, format!("/api/v1/operations/{}", op.id)), (HeaderName::from_static("operation-id"), op.id.clone())]
+}
+
+/// Records the write and follows its long-running operation in the background; a failure
+/// becomes an `operation_failed` event. The poller is nudged at the end either way, so the
+/// map shows ARM's final truth.
+fn follow(state: &AppState, kind: OperationKind, key: RegistryKey, name: ReplicationName, poller: Option<LroPoller>) -> Operation {
+    let op = state.operations.start(kind, key.clone(), name.clone());
+    let hub = state.hub.clone();
+    let ops = state.operations.clone();
+    let id = op.id.clone();
     hub.nudge(&key);
-    let Some(poller) = poller else { return };
     tokio::spawn(async move {
-        if let Err(e) = poller.wait().await {
-            tracing::warn!(registry = %key, replication = %name, error = %e, "replication operation failed");
-            hub.publish(StatusEvent::OperationFailed { registry: key.clone(), name, message: e.user_message() });
+        let result = match poller {
+            Some(p) => p.wait().await,
+            None => Ok(()),
+        };
+        match result {
+            Ok(()) => ops.finish(&id, None),
+            Err(e) => {
+                tracing::warn!(registry = %key, replication = %name, error = %e, "replication operation failed");
+                ops.finish(&id, Some(e.user_message()));
+                hub.publish(StatusEvent::OperationFailed { registry: key.clone(), name, message: e.user_message() });
+            }
         }
         hub.nudge(&key);
     });
+    op
 }

@@ -1,6 +1,7 @@
 mod events;
 mod health;
 mod locations;
+mod operations;
 mod registries;
 mod replications;
 mod validation;

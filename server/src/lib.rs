@@ -121,7 +121,11 @@ pub async fn start(
     Ok(Portal { addr, emulator, state, server })
 }
 
-/// Finds the registries to watch and hands them to the hub; retries until ARM answers.
+/// How often the registry list is re-read, so registries created after start-up appear.
+const REDISCOVER: Duration = Duration::from_secs(300);
+
+/// Finds the registries to watch and hands them to the hub; retries until ARM answers,
+/// then re-reads the list every few minutes.
 async fn discover(arm: ArmClient, hub: StatusHub, subscriptions: Vec<replimap_types::SubscriptionId>) {
     let mut wait = Duration::from_millis(500);
     loop {
@@ -129,14 +133,14 @@ async fn discover(arm: ArmClient, hub: StatusHub, subscriptions: Vec<replimap_ty
             Ok(regs) => {
                 tracing::info!(count = regs.len(), "watching registries");
                 hub.watch(regs);
-                return;
+                wait = REDISCOVER;
             }
             Err(e) => {
                 tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "could not list registries");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(30));
+                wait = if hub.discovered() { REDISCOVER } else { (wait * 2).min(Duration::from_secs(30)) };
             }
         }
+        tokio::time::sleep(wait).await;
     }
 }
 

@@ -1,14 +1,16 @@
 //! Out-of-band admin API under `/_emulator/` (never an ARM path): request
-//! counts, fault rules, run-time timings and state reset. Same envelope for
-//! errors as ARM, so clients need one parser.
+//! counts, fault rules, run-time timings and throttling, state reset, and
+//! changes "made elsewhere" (a registry or replica added, removed or broken
+//! without going through ARM). Same envelope for errors as ARM, so clients
+//! need one parser. Reference: `docs/emulator.md`.
 
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -16,6 +18,8 @@ use serde_json::{json, Value};
 use crate::emulator::Emulator;
 use crate::error::ArmError;
 use crate::faults::FaultRule;
+use crate::seed::{SeedRegistry, SeedReplica};
+use crate::throttle::Throttling;
 
 pub(crate) fn routes() -> Router<Emulator> {
     Router::new()
@@ -28,6 +32,13 @@ pub(crate) fn routes() -> Router<Emulator> {
         .route("/config", get(get_config).post(set_config))
         .route("/reset", post(reset))
         .route("/state", get(state))
+        .route("/registries", post(put_registry))
+        .route("/registries/{registry}", delete(remove_registry))
+        .route("/registries/{registry}/replications", post(put_replica))
+        .route(
+            "/registries/{registry}/replications/{replica}",
+            patch(patch_replica).delete(remove_replica),
+        )
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
@@ -74,6 +85,16 @@ async fn clear_faults(State(emu): State<Emulator>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// `throttling` in `POST /_emulator/config`: `true` (ARM's limits), `false`
+/// (off), or limits (`{"reads":{"bucket":3,"refillPerSec":1}}`; kinds left
+/// out keep ARM's values).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum ThrottleSetting {
+    Switch(bool),
+    Limits(Throttling),
+}
+
 /// The run-time settings, in milliseconds.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -82,6 +103,8 @@ struct ConfigDto {
     update_delay_ms: Option<u64>,
     page_size: Option<usize>,
     retry_after_secs: Option<u64>,
+    /// Answered as the limits in force, or `false`.
+    throttling: Option<ThrottleSetting>,
 }
 
 fn millis(d: Duration) -> u64 {
@@ -95,6 +118,10 @@ async fn get_config(State(emu): State<Emulator>) -> Response {
         update_delay_ms: Some(millis(t.update_delay)),
         page_size: Some(t.page_size),
         retry_after_secs: Some(t.retry_after_secs),
+        throttling: Some(match emu.throttling() {
+            Some(l) => ThrottleSetting::Limits(l),
+            None => ThrottleSetting::Switch(false),
+        }),
     })
     .into_response()
 }
@@ -116,6 +143,11 @@ async fn set_config(State(emu): State<Emulator>, body: Bytes) -> Response {
     if let Some(s) = dto.retry_after_secs {
         emu.set_retry_after_secs(s);
     }
+    match dto.throttling {
+        None => {}
+        Some(ThrottleSetting::Switch(on)) => emu.set_throttling(on.then(Throttling::arm)),
+        Some(ThrottleSetting::Limits(l)) => emu.set_throttling(Some(l)),
+    }
     get_config(State(emu)).await
 }
 
@@ -127,4 +159,107 @@ async fn reset(State(emu): State<Emulator>) -> StatusCode {
 /// Every registry with its replicas (debugging aid).
 async fn state(State(emu): State<Emulator>) -> Response {
     Json(emu.snapshot()).into_response()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &Bytes, what: &str) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid {what}: {e}"))
+}
+
+fn admin_not_found(what: &str) -> Response {
+    ArmError::not_found("NotFound", format!("{what} does not exist.")).into_response()
+}
+
+/// Adds or replaces a registry with its replicas (body: a seed registry).
+async fn put_registry(State(emu): State<Emulator>, body: Bytes) -> Response {
+    let reg: SeedRegistry = match parse(&body, "registry") {
+        Ok(r) => r,
+        Err(msg) => return bad_request(msg),
+    };
+    let (sub, rg, name) = (
+        reg.subscription_id.clone(),
+        reg.resource_group.clone(),
+        reg.name.clone(),
+    );
+    emu.add_registry(reg);
+    match emu.registry(&sub, &rg, &name) {
+        Some(doc) => Json(doc).into_response(),
+        None => admin_not_found(&format!("Registry '{name}'")),
+    }
+}
+
+async fn remove_registry(State(emu): State<Emulator>, Path(registry): Path<String>) -> Response {
+    if emu.remove_registry(&registry) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        admin_not_found(&format!("Registry '{registry}'"))
+    }
+}
+
+/// Adds or replaces a replica without an LRO (body: a seed replica).
+async fn put_replica(
+    State(emu): State<Emulator>,
+    Path(registry): Path<String>,
+    body: Bytes,
+) -> Response {
+    let rep: SeedReplica = match parse(&body, "replica") {
+        Ok(r) => r,
+        Err(msg) => return bad_request(msg),
+    };
+    if emu.put_replica(&registry, rep) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        admin_not_found(&format!("Registry '{registry}'"))
+    }
+}
+
+/// Body of `PATCH /_emulator/registries/{r}/replications/{x}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReplicaStateDto {
+    provisioning_state: String,
+    /// Shown in `status.message` when the state is `Failed`.
+    message: Option<String>,
+}
+
+/// Sets a replica's provisioning state (e.g. `Failed`), as if it changed on
+/// Azure's side.
+async fn patch_replica(
+    State(emu): State<Emulator>,
+    Path((registry, replica)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let dto: ReplicaStateDto = match parse(&body, "replica state") {
+        Ok(d) => d,
+        Err(msg) => return bad_request(msg),
+    };
+    const STATES: &[&str] = &[
+        "Creating",
+        "Updating",
+        "Deleting",
+        "Succeeded",
+        "Failed",
+        "Canceled",
+    ];
+    let Some(state) = STATES
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(&dto.provisioning_state))
+    else {
+        return bad_request(format!("provisioningState must be one of {STATES:?}"));
+    };
+    if emu.set_replica_state(&registry, &replica, state, dto.message.as_deref()) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        admin_not_found(&format!("Replication '{replica}' of registry '{registry}'"))
+    }
+}
+
+async fn remove_replica(
+    State(emu): State<Emulator>,
+    Path((registry, replica)): Path<(String, String)>,
+) -> Response {
+    if emu.remove_replica(&registry, &replica) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        admin_not_found(&format!("Replication '{replica}' of registry '{registry}'"))
+    }
 }

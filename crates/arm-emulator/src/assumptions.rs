@@ -19,7 +19,14 @@
 //!   list answer normally (an empty list).
 //! * Registry PUT/PATCH answer 200 synchronously (§2.2, recording).
 //! * No `Authorization` check: real clients always send a token and tests should
-//!   not need an identity provider.
+//!   not need an identity provider. The emulated token endpoint (`identity.rs`)
+//!   accepts any tenant, client id and secret, and only the client-credentials
+//!   grant (service principals).
+//! * Throttling (`throttle.rs`, off unless asked for): one token bucket per
+//!   subscription and kind (read/write/delete) with ARM's per-principal limits;
+//!   ARM's extra per-principal and 15× global buckets are not modelled.
+//! * `/metadata/endpoints` answers the public cloud's shape with the resource
+//!   manager and login endpoints pointing at the emulator, whatever api-version.
 
 /// §6 "Duplicate": a second replica with a *different name* in a location that
 /// already has one. No evidence; the portal lists one replica per region.
@@ -59,6 +66,13 @@ pub const REGISTRY_NAME_IN_USE_CODE: &str = "AlreadyInUse";
 /// replica is still running. Not observed; this is ARM's usual wording.
 pub const OPERATION_IN_PROGRESS_CODE: &str = "AnotherOperationInProgress";
 
+/// Re-creating a replica right after deleting it (fault `recreateConflictMs`).
+/// Users report the RP refusing this for a short while; no recording of the
+/// code exists, so ARM's generic 409 code is used. No `Retry-After` header:
+/// azure-core would retry on it, while users report seeing the error
+/// (Terraform added an explicit wait, shared/docs/anchors.md §1.4).
+pub const RECREATE_CONFLICT_CODE: &str = "Conflict";
+
 /// Polling an operation id the emulator never issued.
 pub const OPERATION_NOT_FOUND_CODE: &str = "OperationNotFound";
 
@@ -92,6 +106,10 @@ pub const DEFAULT_INJECTED_FAILURE_MESSAGE: &str =
 /// (the emulator checks no token, so it cannot know the caller).
 pub const APPLICATION_PRINCIPAL: &str = "ContainerRegistry";
 pub const USER_PRINCIPAL: &str = "user@replimap.example";
+
+/// The `actor` named in throttling messages when the caller's token carries
+/// no object id (or there is no token).
+pub const DEFAULT_ACTOR: &str = "00000000-0000-0000-0000-000000000001";
 
 /// §1: what the live RP advertised in `api-supported-versions` (abridged).
 pub const API_SUPPORTED_VERSIONS: &str = "2019-05-01, 2021-09-01, 2022-12-01, 2023-07-01, \

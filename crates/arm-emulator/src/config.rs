@@ -1,9 +1,11 @@
 //! Emulator settings: how long long-running operations take, list page size,
-//! and the initial state ([`Seed`]).
+//! the initial state ([`Seed`]), an optional state file and ARM throttling.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::seed::Seed;
+use crate::throttle::Throttling;
 
 /// Settings for an [`Emulator`](crate::Emulator). Build with struct update
 /// syntax: `EmulatorConfig { provisioning_delay: Duration::from_millis(200), ..Default::default() }`.
@@ -19,6 +21,12 @@ pub struct EmulatorConfig {
     pub retry_after_secs: u64,
     /// Initial subscriptions, resource groups, registries and replicas.
     pub seed: Seed,
+    /// ARM token-bucket throttling per subscription; `None` (the default)
+    /// never throttles, so tests stay deterministic.
+    pub throttling: Option<Throttling>,
+    /// State file: loaded at start instead of `seed` when it exists, rewritten
+    /// after every change. `None` keeps everything in memory.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -29,6 +37,8 @@ impl Default for EmulatorConfig {
             page_size: 100,
             retry_after_secs: 1,
             seed: Seed::default(),
+            throttling: None,
+            state_file: None,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! 202 + Location, empty 200/204.
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
@@ -21,11 +21,20 @@ pub(crate) struct Ctx {
     pub body: Bytes,
 }
 
+/// Request extension set by the HTTPS listener, so URLs we emit say `https`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServedOverTls;
+
 /// The URL prefix the client used. Taken from `Host` (and `X-Forwarded-Proto`)
 /// so `Azure-AsyncOperation`, `Location` and `nextLink` work behind any address.
-pub(crate) fn base_url(headers: &HeaderMap) -> String {
+pub(crate) fn base_url(headers: &HeaderMap, extensions: &Extensions) -> String {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let scheme = get("x-forwarded-proto").unwrap_or("http");
+    let own = if extensions.get::<ServedOverTls>().is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let scheme = get("x-forwarded-proto").unwrap_or(own);
     let host = get("x-forwarded-host")
         .or_else(|| get("host"))
         .unwrap_or("localhost");

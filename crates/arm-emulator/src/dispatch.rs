@@ -13,17 +13,24 @@ use crate::handlers::container_registry::{
     operations, registries, registry_write, replication_write, replications,
 };
 use crate::handlers::{locations, resource_groups, resources, subscriptions};
+use crate::identity;
 use crate::route::{self, Route};
 
 /// Bodies larger than this are refused; ARM's own limit is 4 MB.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
+/// Everything that is not the admin API: the identity endpoints (see
+/// `identity.rs`), then ARM.
 pub(crate) async fn handle(State(emu): State<Emulator>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(e) => return ArmError::invalid_content(e).into_response(),
     };
+    let base = base_url(&parts.headers, &parts.extensions);
+    if let Some(route) = identity::route(parts.uri.path()) {
+        return identity::handle(route, &parts.method, &base, &body);
+    }
     let query: Vec<(String, String)> = parts
         .uri
         .query()
@@ -36,7 +43,7 @@ pub(crate) async fn handle(State(emu): State<Emulator>, req: Request) -> Respons
     let ctx = Ctx {
         emu,
         method: parts.method,
-        base: base_url(&parts.headers),
+        base,
         path: parts.uri.path().to_owned(),
         api_version: String::new(),
         query,

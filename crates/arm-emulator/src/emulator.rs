@@ -1,6 +1,7 @@
 //! [`Emulator`]: the shared, cheaply cloneable state behind the router, with
 //! the Rust side of the admin API (faults, timings, request counts, state).
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -9,8 +10,9 @@ use serde_json::Value;
 use crate::config::{EmulatorConfig, Timings};
 use crate::faults::{FaultRule, Faults};
 use crate::requests::{RequestRecord, RequestStats};
-use crate::seed::{Seed, SeedRegistry};
+use crate::seed::{Seed, SeedRegistry, SeedReplica};
 use crate::store::Store;
+use crate::throttle::{Throttler, Throttling};
 
 /// The emulator's state. Clone it freely: clones share the same state.
 #[derive(Clone)]
@@ -23,7 +25,11 @@ struct Inner {
     timings: Mutex<Timings>,
     faults: Mutex<Faults>,
     requests: Mutex<RequestStats>,
+    throttler: Mutex<Throttler>,
     seed: Seed,
+    state_file: Option<PathBuf>,
+    /// The text last written to `state_file`, to skip writes that change nothing.
+    saved: Mutex<String>,
 }
 
 /// A poisoned lock only means another request panicked mid-update; the JSON
@@ -33,17 +39,85 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Emulator {
+    /// An emulator in the seed's state, or the state file's when
+    /// `config.state_file` exists. An unreadable state file is reported on
+    /// stderr and the seed is used; call [`Emulator::try_new`] to get the error.
     pub fn new(config: EmulatorConfig) -> Self {
-        let store = Store::from_seed(&config.seed);
+        let path = config.state_file.clone();
+        Self::try_new(config.clone()).unwrap_or_else(|e| {
+            eprintln!(
+                "replimap emulator: ignoring state file {}: {e}",
+                path.unwrap_or_default().display()
+            );
+            Self::build(
+                Store::from_seed(&config.seed),
+                EmulatorConfig {
+                    state_file: None,
+                    ..config
+                },
+            )
+        })
+    }
+
+    /// Like [`Emulator::new`] but fails when the state file exists and cannot
+    /// be read or parsed.
+    pub fn try_new(config: EmulatorConfig) -> std::io::Result<Self> {
+        let loaded = match &config.state_file {
+            Some(path) => crate::persist::load(path)?,
+            None => None,
+        };
+        let store = loaded.unwrap_or_else(|| Store::from_seed(&config.seed));
+        let emu = Self::build(store, config);
+        emu.persist();
+        Ok(emu)
+    }
+
+    fn build(store: Store, config: EmulatorConfig) -> Self {
+        let mut throttler = Throttler::default();
+        throttler.set_limits(config.throttling);
         Self {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
                 timings: Mutex::new(Timings::from(&config)),
                 faults: Mutex::new(Faults::default()),
                 requests: Mutex::new(RequestStats::default()),
+                throttler: Mutex::new(throttler),
                 seed: config.seed,
+                state_file: config.state_file,
+                saved: Mutex::new(String::new()),
             }),
         }
+    }
+
+    /// Writes the state file if one is configured and the state changed.
+    /// A failed write is reported on stderr and retried after the next request.
+    pub(crate) fn persist(&self) {
+        let Some(path) = &self.inner.state_file else {
+            return;
+        };
+        let text = crate::persist::to_text(&self.store());
+        let mut saved = lock(&self.inner.saved);
+        if *saved == text {
+            return;
+        }
+        match crate::persist::save(path, &text) {
+            Ok(()) => *saved = text,
+            Err(e) => eprintln!("replimap emulator: cannot write {}: {e}", path.display()),
+        }
+    }
+
+    pub(crate) fn throttler(&self) -> MutexGuard<'_, Throttler> {
+        lock(&self.inner.throttler)
+    }
+
+    /// Turns ARM throttling on with `limits`, or off with `None`; buckets start full.
+    pub fn set_throttling(&self, limits: Option<Throttling>) {
+        self.throttler().set_limits(limits);
+    }
+
+    /// The throttling limits in force, if throttling is on.
+    pub fn throttling(&self) -> Option<Throttling> {
+        self.throttler().limits
     }
 
     /// The store with every due operation finished.
@@ -133,6 +207,88 @@ impl Emulator {
     pub fn add_registry(&self, registry: SeedRegistry) {
         self.store()
             .add_seed_registry(&registry, &crate::docs::now());
+    }
+
+    /// Out of band: removes a registry (names are global) at once, as if it
+    /// was deleted in the portal. `false` when there is no such registry.
+    pub fn remove_registry(&self, name: &str) -> bool {
+        let mut store = self.store();
+        let before = store.registries.len();
+        store
+            .registries
+            .retain(|r| !r.name().eq_ignore_ascii_case(name));
+        store.registries.len() != before
+    }
+
+    /// Out of band: adds or replaces a replica of registry `registry` (no LRO,
+    /// no checks). `false` when the registry does not exist.
+    pub fn put_replica(&self, registry: &str, replica: SeedReplica) -> bool {
+        let mut store = self.store();
+        let Some(reg) = store.registry_by_name_mut(registry) else {
+            return false;
+        };
+        let tags = replica
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect();
+        let new = crate::docs::NewReplica {
+            registry_id: reg.id(),
+            name: &replica.name,
+            location: &crate::regions::normalize(&replica.location),
+            tags,
+            region_endpoint_enabled: replica.region_endpoint_enabled,
+            zone_redundancy: &replica.zone_redundancy,
+            created_by_type: &replica.created_by_type,
+            provisioning_state: &replica.provisioning_state,
+        };
+        let doc = crate::docs::replica(new, &crate::docs::now());
+        let entry = crate::store::ReplicaEntry {
+            doc,
+            active_op: None,
+        };
+        match reg.replicas.iter().position(|r| {
+            crate::docs::str_field(&r.doc, "name").eq_ignore_ascii_case(&replica.name)
+        }) {
+            Some(i) => reg.replicas[i] = entry,
+            None => reg.replicas.push(entry),
+        }
+        true
+    }
+
+    /// Out of band: sets a replica's `provisioningState` (and the matching
+    /// `status`; `message` is used for `Failed`), cancelling any operation on
+    /// it. `false` when the replica does not exist.
+    pub fn set_replica_state(
+        &self,
+        registry: &str,
+        replica: &str,
+        state: &str,
+        message: Option<&str>,
+    ) -> bool {
+        let mut store = self.store();
+        let Some(rep) = store
+            .registry_by_name_mut(registry)
+            .and_then(|r| r.replica_mut(replica))
+        else {
+            return false;
+        };
+        // The running operation no longer owns the replica: it ends Canceled.
+        rep.active_op = None;
+        crate::docs::set_state(&mut rep.doc, state, message, &crate::docs::now());
+        true
+    }
+
+    /// Out of band: removes a replica at once. `false` when it does not exist.
+    pub fn remove_replica(&self, registry: &str, replica: &str) -> bool {
+        let mut store = self.store();
+        let Some(reg) = store.registry_by_name_mut(registry) else {
+            return false;
+        };
+        let before = reg.replicas.len();
+        reg.replicas
+            .retain(|r| !crate::docs::str_field(&r.doc, "name").eq_ignore_ascii_case(replica));
+        reg.replicas.len() != before
     }
 
     /// The registry document as ARM would return it.

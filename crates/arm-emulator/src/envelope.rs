@@ -3,13 +3,18 @@
 //! request for `GET /_emulator/requests`.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method};
+use std::time::Instant;
+
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::assumptions as a;
 use crate::emulator::Emulator;
+use crate::error::ArmError;
+use crate::faults::RequestFault;
 use crate::requests::RequestRecord;
+use crate::throttle::{Kind, Verdict};
 
 pub(crate) const ADMIN_PREFIX: &str = "/_emulator";
 
@@ -18,7 +23,8 @@ pub(crate) async fn arm_envelope(
     req: Request,
     next: Next,
 ) -> Response {
-    if req.uri().path().starts_with(ADMIN_PREFIX) {
+    let path = req.uri().path();
+    if path.starts_with(ADMIN_PREFIX) || crate::identity::route(path).is_some() {
         return next.run(req).await;
     }
     let method = req.method().clone();
@@ -34,26 +40,91 @@ pub(crate) async fn arm_envelope(
     let fault = emu
         .faults_mut()
         .for_request(method.as_str(), req.uri().path());
+    let mut remaining = None;
     let mut resp = match fault {
-        Some(f) => {
-            if let Some(d) = f.delay {
+        Some(RequestFault {
+            delay,
+            error: Some(e),
+        }) => {
+            if let Some(d) = delay {
                 tokio::time::sleep(d).await;
             }
-            match f.error {
-                Some(e) => e.into_response(),
-                None => next.run(req).await,
+            e.into_response()
+        }
+        other => {
+            if let Some(d) = other.and_then(|f| f.delay) {
+                tokio::time::sleep(d).await;
+            }
+            match throttle(&emu, &method, req.uri().path(), req.headers()) {
+                Err(e) => e.into_response(),
+                Ok(left) => {
+                    remaining = left;
+                    next.run(req).await
+                }
             }
         }
-        None => next.run(req).await,
     };
 
     add_arm_headers(resp.headers_mut(), &method, correlation, client_request_id);
+    if let Some(left) = remaining {
+        resp.headers_mut()
+            .insert(remaining_header(&method), HeaderValue::from(left));
+    }
     emu.record_request(RequestRecord {
         method: method.as_str().to_owned(),
         path: path_and_query,
         status: resp.status().as_u16(),
     });
     resp
+}
+
+/// The subscription a path belongs to; tenant-level paths (`/subscriptions`)
+/// share one bucket.
+fn subscription_of(path: &str) -> &str {
+    path.split('/')
+        .skip_while(|s| !s.eq_ignore_ascii_case("subscriptions"))
+        .nth(1)
+        .unwrap_or("-")
+}
+
+/// Takes a token from the subscription's bucket: `Ok(Some(left))` when
+/// throttling is on, `Ok(None)` when off, the 429 when the bucket is empty.
+fn throttle(
+    emu: &Emulator,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<Option<u32>, ArmError> {
+    let sub = subscription_of(path);
+    let kind = Kind::of(method.as_str());
+    match emu.throttler().take(sub, kind, Instant::now()) {
+        None => Ok(None),
+        Some(Verdict::Allowed(left)) => Ok(Some(left)),
+        Some(Verdict::Throttled(secs)) => {
+            let actor =
+                crate::identity::caller(headers).unwrap_or_else(|| a::DEFAULT_ACTOR.to_owned());
+            let mut err = ArmError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "SubscriptionRequestsThrottled",
+                format!(
+                    "Number of '{}' requests for subscription '{sub}' actor '{actor}' exceeded. \
+                     Please try again after '{secs}' seconds after additional tokens are available. \
+                     Refer to https://aka.ms/arm-throttling for additional information.",
+                    kind.word()
+                ),
+            );
+            err.retry_after = Some(secs);
+            Err(err)
+        }
+    }
+}
+
+fn remaining_header(method: &Method) -> &'static str {
+    match *method {
+        Method::GET | Method::HEAD => "x-ms-ratelimit-remaining-subscription-reads",
+        Method::DELETE => "x-ms-ratelimit-remaining-subscription-deletes",
+        _ => "x-ms-ratelimit-remaining-subscription-writes",
+    }
 }
 
 fn header_or_new(headers: &HeaderMap, name: &str) -> HeaderValue {

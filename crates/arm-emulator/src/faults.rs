@@ -41,6 +41,11 @@ pub struct FaultRule {
     /// Region whose next created replica ends Failed with `code`/`message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_replica_in: Option<String>,
+    /// Replica deletes matching `method`/`pathContains` leave a tombstone:
+    /// re-creating the replica (same name or location) within this many ms
+    /// after the delete finished answers 409 (see `assumptions.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recreate_conflict_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
 }
@@ -79,6 +84,14 @@ impl FaultRule {
         }
     }
 
+    /// Re-creating a replica within `window` after its delete finished fails with 409.
+    pub fn recreate_conflict(window: Duration) -> Self {
+        Self {
+            recreate_conflict_ms: Some(u64::try_from(window.as_millis()).unwrap_or(u64::MAX)),
+            ..Self::default()
+        }
+    }
+
     pub fn method(mut self, method: &str) -> Self {
         self.method = Some(method.into());
         self
@@ -102,8 +115,15 @@ impl FaultRule {
 
     /// Rejects rules that would do nothing or answer a non-error status.
     pub fn validate(&self) -> Result<(), String> {
-        if self.status.is_none() && self.delay_ms.is_none() && self.fail_replica_in.is_none() {
-            return Err("a fault rule needs one of status, delayMs or failReplicaIn".into());
+        if self.status.is_none()
+            && self.delay_ms.is_none()
+            && self.fail_replica_in.is_none()
+            && self.recreate_conflict_ms.is_none()
+        {
+            return Err(
+                "a fault rule needs one of status, delayMs, failReplicaIn or recreateConflictMs"
+                    .into(),
+            );
         }
         match self.status {
             Some(s) if !(400..=599).contains(&s) => {
@@ -113,17 +133,31 @@ impl FaultRule {
         }
     }
 
-    fn matches_request(&self, method: &str, path: &str) -> bool {
-        self.fail_replica_in.is_none()
-            && self
-                .method
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+    /// `method`/`pathContains` filters only (no kind check).
+    fn matches_filters(&self, method: &str, path: &str) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && self
                 .path_contains
                 .as_deref()
                 .is_none_or(|p| path.to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
     }
+
+    /// Request rules act in the middleware; replica and recreate rules act
+    /// inside the handlers and never match there.
+    fn matches_request(&self, method: &str, path: &str) -> bool {
+        self.fail_replica_in.is_none()
+            && self.recreate_conflict_ms.is_none()
+            && self.matches_filters(method, path)
+    }
+}
+
+/// What a delete must leave behind when a recreate rule is armed.
+pub(crate) struct RecreateConflict {
+    pub window: Duration,
+    pub code: String,
+    pub message: Option<String>,
 }
 
 /// What the middleware must do for one request.
@@ -175,6 +209,23 @@ impl Faults {
         Some((code, message))
     }
 
+    /// The recreate-conflict rule for a replica DELETE on `path`, if one is
+    /// armed (consumes one use).
+    pub fn take_recreate_conflict(&mut self, path: &str) -> Option<RecreateConflict> {
+        let idx = self
+            .rules
+            .iter()
+            .position(|r| r.recreate_conflict_ms.is_some() && r.matches_filters("DELETE", path))?;
+        let rule = self.consume(idx);
+        Some(RecreateConflict {
+            window: Duration::from_millis(rule.recreate_conflict_ms.unwrap_or_default()),
+            code: rule
+                .code
+                .unwrap_or_else(|| a::RECREATE_CONFLICT_CODE.into()),
+            message: rule.message,
+        })
+    }
+
     /// Returns the rule and decrements its count, dropping it when used up.
     fn consume(&mut self, idx: usize) -> FaultRule {
         let rule = self.rules[idx].clone();
@@ -203,9 +254,10 @@ fn injected_error(rule: &FaultRule, status: u16, method: &str, path: &str) -> Ar
             _ => "write",
         };
         let msg = format!(
-            "Number of '{kind}' requests for subscription '{sub}' actor '00000000-0000-0000-0000-000000000001' \
+            "Number of '{kind}' requests for subscription '{sub}' actor '{}' \
              exceeded. Please try again after '{secs}' seconds after additional tokens are available. \
-             Refer to https://aka.ms/arm-throttling for additional information."
+             Refer to https://aka.ms/arm-throttling for additional information.",
+            a::DEFAULT_ACTOR
         );
         ("SubscriptionRequestsThrottled", msg, Some(secs))
     } else if status.is_server_error() {
@@ -259,6 +311,18 @@ mod tests {
         assert!(f.take_replica_failure("japaneast").is_none());
         assert!(f.take_replica_failure("West Europe").is_some());
         assert!(f.take_replica_failure("westeurope").is_none());
+    }
+
+    #[test]
+    fn recreate_rules_only_act_on_deletes() {
+        let mut f = Faults::default();
+        f.rules
+            .push(FaultRule::recreate_conflict(Duration::from_secs(5)).times(1));
+        assert!(f.for_request("DELETE", "/r/replications/x").is_none());
+        let c = f.take_recreate_conflict("/r/replications/x").unwrap();
+        assert_eq!(c.window, Duration::from_secs(5));
+        assert_eq!(c.code, a::RECREATE_CONFLICT_CODE);
+        assert!(f.take_recreate_conflict("/r/replications/x").is_none());
     }
 
     #[test]

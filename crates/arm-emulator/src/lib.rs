@@ -8,6 +8,10 @@
 //! shared one. Choices made where real ARM behaviour is unknown are collected
 //! in [`assumptions`]. The out-of-band admin API lives under `/_emulator/`.
 //!
+//! For the real `az` CLI and Python SDK it also serves HTTPS with a generated
+//! certificate ([`TlsIdentity`], [`serve_tls`]), the cloud metadata document
+//! and a token endpoint; see `docs/emulator.md` for the client setup.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let handle = replimap_arm_emulator::spawn(Default::default()).await?;
@@ -27,14 +31,18 @@ mod envelope;
 mod error;
 mod faults;
 mod handlers;
+mod identity;
 mod ops;
 mod paging;
+mod persist;
 mod regions;
 mod requests;
 mod route;
 mod seed;
 mod server;
 mod store;
+mod throttle;
+mod tls;
 mod validate;
 
 pub use config::EmulatorConfig;
@@ -45,4 +53,6 @@ pub use seed::{
     Seed, SeedRegistry, SeedReplica, SeedResourceGroup, SeedSubscription, DEMO_SUBSCRIPTION_ID,
     DEMO_TENANT_ID,
 };
-pub use server::{router, serve, spawn, spawn_on, EmulatorHandle};
+pub use server::{router, serve, serve_tls, spawn, spawn_on, spawn_tls_on, EmulatorHandle};
+pub use throttle::{Rate, Throttling};
+pub use tls::{TlsIdentity, TlsListener};

@@ -1,27 +1,43 @@
-//! Serving: [`router`], [`serve`], and [`spawn`] / [`spawn_on`] which run the
-//! emulator in a tokio task and hand back an [`EmulatorHandle`].
+//! Serving: [`router`], [`serve`] (http) and [`serve_tls`] (https), and
+//! [`spawn`] / [`spawn_on`] / [`spawn_tls_on`] which run the emulator in a
+//! tokio task and hand back an [`EmulatorHandle`].
 
 use std::future::Future;
 use std::net::SocketAddr;
 
-use axum::middleware::from_fn_with_state;
-use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::Response;
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
+use crate::ctx::ServedOverTls;
 use crate::emulator::Emulator;
 use crate::envelope::{arm_envelope, ADMIN_PREFIX};
+use crate::tls::{TlsIdentity, TlsListener};
 use crate::{admin, dispatch};
 
-/// The emulator's HTTP surface: ARM paths plus the `/_emulator/` admin API.
+/// The emulator's HTTP surface: ARM paths, the identity endpoints `az` and
+/// the SDK need (`/metadata/endpoints`, OIDC discovery, token), and the
+/// `/_emulator/` admin API.
 pub fn router(emu: Emulator) -> Router {
     Router::new()
         .nest(ADMIN_PREFIX, admin::routes())
         .fallback(dispatch::handle)
         .layer(from_fn_with_state(emu.clone(), arm_envelope))
+        .layer(from_fn_with_state(emu.clone(), persist_after))
         .with_state(emu)
+}
+
+/// Saves the state file (when configured) after every request: comparing the
+/// state is simpler and safer than knowing which requests change it.
+async fn persist_after(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    emu.persist();
+    resp
 }
 
 /// Serves `emu` on `listener` until `shutdown` resolves.
@@ -35,19 +51,35 @@ pub async fn serve(
         .await
 }
 
+/// Serves `emu` over HTTPS with `identity`'s certificate on `listener` until
+/// `shutdown` resolves. URLs the emulator emits then start with `https://`.
+pub async fn serve_tls(
+    listener: TcpListener,
+    emu: Emulator,
+    identity: &TlsIdentity,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = TlsListener::new(listener, identity)?;
+    axum::serve(listener, router(emu).layer(Extension(ServedOverTls)))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// A running emulator. Dropping it leaves the server running until the
 /// runtime ends; call [`EmulatorHandle::shutdown`] to stop it.
 pub struct EmulatorHandle {
     addr: SocketAddr,
+    tls: bool,
     emulator: Emulator,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl EmulatorHandle {
-    /// `http://127.0.0.1:PORT`, no trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://` from [`spawn_tls_on`]), no trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -82,6 +114,33 @@ pub async fn spawn_on(addr: SocketAddr, config: EmulatorConfig) -> std::io::Resu
     }));
     Ok(EmulatorHandle {
         addr,
+        tls: false,
+        emulator,
+        stop,
+        task,
+    })
+}
+
+/// Like [`spawn_on`] but serves HTTPS with `identity` (see [`TlsIdentity`]).
+pub async fn spawn_tls_on(
+    addr: SocketAddr,
+    config: EmulatorConfig,
+    identity: TlsIdentity,
+) -> std::io::Result<EmulatorHandle> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let emulator = Emulator::new(config);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let emu = emulator.clone();
+    let task = tokio::spawn(async move {
+        serve_tls(listener, emu, &identity, async move {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    Ok(EmulatorHandle {
+        addr,
+        tls: true,
         emulator,
         stop,
         task,

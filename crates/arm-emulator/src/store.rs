@@ -2,6 +2,8 @@
 //! replicas, and long-running operations. Documents are `serde_json::Value`s in
 //! ARM's wire shape; names are matched case-insensitively, as ARM does.
 
+use std::time::Instant;
+
 use serde_json::{Map, Value};
 
 use crate::docs::{self, NewRegistry, NewReplica};
@@ -59,12 +61,26 @@ impl RegistryEntry {
     }
 }
 
+/// A replica deleted while a `recreateConflictMs` fault was armed: re-creating
+/// it (same name or location) between `from` and `until` answers 409.
+pub(crate) struct Tombstone {
+    pub registry_id: String,
+    pub name: String,
+    pub location: String,
+    /// When the delete finishes; before that the replica still exists.
+    pub from: Instant,
+    pub until: Instant,
+    pub code: String,
+    pub message: Option<String>,
+}
+
 #[derive(Default)]
 pub(crate) struct Store {
     pub subscriptions: Vec<Value>,
     pub resource_groups: Vec<RgEntry>,
     pub registries: Vec<RegistryEntry>,
     pub operations: Vec<Operation>,
+    pub tombstones: Vec<Tombstone>,
 }
 
 pub(crate) fn eq(a: &str, b: &str) -> bool {
@@ -222,8 +238,29 @@ impl Store {
             .ok_or_else(|| ArmError::parent_not_found(reg))
     }
 
+    /// Registry names are global (`{name}.azurecr.io`), so a name is enough.
+    pub fn registry_by_name_mut(&mut self, name: &str) -> Option<&mut RegistryEntry> {
+        self.registries.iter_mut().find(|e| eq(e.name(), name))
+    }
+
     pub fn registry_by_id_mut(&mut self, id: &str) -> Option<&mut RegistryEntry> {
         self.registries.iter_mut().find(|e| eq(e.id(), id))
+    }
+
+    /// The tombstone that forbids re-creating `name` in `location` now, if any.
+    pub fn recreate_blocked(
+        &mut self,
+        registry_id: &str,
+        name: &str,
+        location: &str,
+        now: Instant,
+    ) -> Option<&Tombstone> {
+        self.tombstones.retain(|t| t.until > now);
+        self.tombstones.iter().find(|t| {
+            eq(&t.registry_id, registry_id)
+                && t.from <= now
+                && (eq(&t.name, name) || eq(&t.location, location))
+        })
     }
 
     pub fn operation(&self, name: &str) -> Option<&Operation> {

@@ -11,4 +11,7 @@ mod errors;
 mod faults;
 mod journey;
 mod reads;
+mod state;
 mod support;
+mod throttle;
+mod tls;

@@ -3,6 +3,8 @@
 //! `Creating`/`Updating` until the configured delay passes (arm-facts §3).
 //! See `assumptions.rs` for the choices on conflicts and idempotent PUTs.
 
+use std::time::Instant;
+
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
@@ -123,8 +125,10 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmRe
             ),
         ));
     }
-    add_home_replica_if_first(registry, &body.location);
     let registry_id = registry.id().to_owned();
+    recreate_allowed(&mut store, &registry_id, rep, &body.location)?;
+    let registry = store.parent_registry_mut(sub, rg, reg)?;
+    add_home_replica_if_first(registry, &body.location);
     let failure = ctx.emu.faults_mut().take_replica_failure(&body.location);
     let op = start_op(
         &mut store,
@@ -161,6 +165,35 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmRe
         &url,
         ctx.retry_after(),
     ))
+}
+
+/// 409 while a tombstone left by a `recreateConflictMs` fault is active.
+fn recreate_allowed(
+    store: &mut Store,
+    registry_id: &str,
+    rep: &str,
+    location: &str,
+) -> ArmResult<()> {
+    let now = Instant::now();
+    let Some(t) = store.recreate_blocked(registry_id, rep, location, now) else {
+        return Ok(());
+    };
+    let secs = t
+        .until
+        .saturating_duration_since(now)
+        .as_secs_f64()
+        .ceil()
+        .max(1.0) as u64;
+    let message = t.message.clone().unwrap_or_else(|| {
+        format!(
+            "The replication '{}' in location '{}' was deleted moments ago and is still being \
+             cleaned up. Retry after {secs} seconds.",
+            t.name, t.location
+        )
+    });
+    // No Retry-After header: azure-core retries any response carrying one, and
+    // users report the failure surfacing (Terraform added its own wait).
+    Err(ArmError::conflict(&t.code, message))
 }
 
 /// The RP adds the home-region replica when the first geo-replica is requested

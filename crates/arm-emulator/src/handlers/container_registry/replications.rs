@@ -1,6 +1,8 @@
 //! Replications: list (paged), get and delete. PUT and PATCH live in
 //! `replication_write.rs`.
 
+use std::time::Instant;
+
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
@@ -12,6 +14,7 @@ use crate::docs;
 use crate::error::{ArmError, ArmResult};
 use crate::ops::{OpKind, OpRequest};
 use crate::paging;
+use crate::store::Tombstone;
 
 pub(crate) fn not_found(reg: &str, rep: &str, rg: &str) -> ArmError {
     ArmError::resource_not_found(&replication_type_name(reg, rep), rg)
@@ -65,6 +68,18 @@ pub(crate) fn delete(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> Ar
         return Ok(accepted(&ctx.url(&op.poll_path), ctx.retry_after()));
     }
     let (sub_owned, region_owned) = (sub.to_owned(), region.clone());
+    if let Some(c) = ctx.emu.faults_mut().take_recreate_conflict(&ctx.path) {
+        let from = Instant::now() + delay;
+        store.tombstones.push(Tombstone {
+            registry_id: registry_id.clone(),
+            name: rep.to_owned(),
+            location: region.clone(),
+            from,
+            until: from + c.window,
+            code: c.code,
+            message: c.message,
+        });
+    }
     let op = store.start_op(OpRequest {
         kind: OpKind::DeleteReplica,
         registry_id: registry_id.clone(),

@@ -51,7 +51,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::envelope))
         .layer(axum::middleware::from_fn_with_state(state.http.clone(), middleware::count))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get(middleware::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
@@ -111,13 +114,17 @@ pub async fn start(
         http: Arc::default(),
         operations: Default::default(),
     };
-    tokio::spawn(discover(arm, hub, config.subscriptions.clone()));
+    tokio::spawn(discover(arm, hub.clone(), config.subscriptions.clone()));
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let app = router(state.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await
-    });
+    let closing = hub.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // SSE streams never end by themselves; close them so in-flight requests can drain.
+        closing.close();
+    };
+    let server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
     Ok(Portal { addr, emulator, state, server })
 }
 

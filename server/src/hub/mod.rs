@@ -56,6 +56,8 @@ struct Inner {
     intervals: PollIntervals,
     /// One per registry, to wake its poller early after a write.
     nudges: Mutex<BTreeMap<RegistryKey, Arc<Notify>>>,
+    /// Set once at shutdown; open streams end so the server can drain.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Default)]
@@ -104,6 +106,7 @@ impl StatusHub {
             arm,
             intervals,
             nudges: Mutex::new(BTreeMap::new()),
+            closing: tokio::sync::watch::Sender::new(false),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -260,6 +263,19 @@ impl StatusHub {
                 }
             })
             .collect()
+    }
+
+    /// Ends every status stream (graceful shutdown would otherwise wait on them forever).
+    pub fn close(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Resolves once [`close`](Self::close) has been called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.inner.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|closing| *closing).await;
+        }
     }
 
     /// Number of connected SSE clients.

@@ -28,6 +28,7 @@ fn to_event(m: &Sequenced) -> Event {
 pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let hub = state.hub.clone();
+    let closed = hub.closed();
     let (start, rx) = hub.subscribe(last);
     let first: Vec<Arc<Sequenced>> = match start {
         Start::Snapshot(s) => vec![s],
@@ -53,6 +54,6 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Sse<im
             return Some((msg, (hub, rx, floor)));
         }
     });
-    let all = stream::iter(first).chain(live).map(|m| Ok(to_event(&m)));
+    let all = stream::iter(first).chain(live).map(|m| Ok(to_event(&m))).take_until(closed);
     Sse::new(all).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }

@@ -96,6 +96,18 @@ impl TestPortal {
         panic!("condition on the replication list never held");
     }
 
+    /// Sends the shutdown signal; the returned future resolves when the server has stopped.
+    pub fn shutdown(&mut self) -> impl std::future::Future<Output = ()> + '_ {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        async move {
+            while tokio::net::TcpStream::connect(self.portal.addr).await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+
     pub async fn sse(&self, last_event_id: Option<u64>) -> SseClient {
         let mut req = self.http.get(self.url("/api/v1/events"));
         if let Some(id) = last_event_id {
@@ -132,6 +144,17 @@ impl SseClient {
             .expect("stream ended")
             .expect("bad SSE frame");
         (ev.id.parse().unwrap(), serde_json::from_str(&ev.data).unwrap())
+    }
+
+    /// Whether the stream ends (within 5 s) rather than delivering more events.
+    pub async fn ended(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), self.stream.next()).await {
+                Ok(None) | Ok(Some(Err(_))) => return true,
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => return false,
+            }
+        }
     }
 
     /// Reads events until one satisfies `pred`; returns it with its id.

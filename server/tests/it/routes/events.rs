@@ -104,3 +104,14 @@ async fn one_poller_serves_many_clients() {
     assert!(idle > 0, "the poller polls");
     assert!(busy <= idle + 2, "50 clients must not multiply ARM calls: {idle} without, {busy} with");
 }
+
+/// Graceful shutdown ends open status streams instead of waiting on them forever.
+#[tokio::test]
+async fn shutdown_closes_streams_cleanly() {
+    let mut t = TestPortal::start().await;
+    let mut sse = t.sse(None).await;
+    sse.next().await;
+    let done = t.shutdown();
+    tokio::time::timeout(Duration::from_secs(5), done).await.expect("server stopped within 5 s");
+    assert!(sse.ended().await, "the stream ends instead of hanging");
+}

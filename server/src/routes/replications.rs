@@ -117,10 +117,21 @@ async fn start_create(
 pub async fn update(
     State(state): State<AppState>,
     Path(p): Path<ReplicationPath>,
-    json: Result<Json<UpdateReplication>, JsonRejection>,
+    json: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> AppResult<impl IntoResponse> {
     let (key, name) = p.parts()?;
-    let req = body(json)?;
+    let raw = body(json)?;
+    // ARM fixes these at creation; say so rather than "unknown field".
+    for field in ["location", "zoneRedundancy", "name"] {
+        if raw.get(field).is_some() {
+            return Err(AppError::bad_request(
+                ErrorCode::BadRequest,
+                format!("'{field}' cannot be changed after a replica is created; delete and re-create it instead."),
+            ));
+        }
+    }
+    let req: UpdateReplication = serde_json::from_value(raw)
+        .map_err(|e| AppError::bad_request(ErrorCode::BadRequest, format!("Invalid request body: {e}")))?;
     if let Some(tags) = &req.tags {
         validate::tags(tags)?;
     }

@@ -73,3 +73,16 @@ async fn state_changing_requests_need_the_csrf_header_and_same_origin() {
     expect_error(foreign, 403, "csrf_rejected", "evil.example").await;
     assert_eq!(t.arm_writes(), 0);
 }
+
+#[tokio::test]
+async fn immutable_fields_cannot_be_patched() {
+    let t = TestPortal::start().await;
+    let url = t.url(&format!("/api/v1/registries/{REG}/replications/eastus"));
+    for body in [json!({"location": "westus"}), json!({"zoneRedundancy": "Enabled"})] {
+        let resp = t.http.patch(&url).header(replimap_server::CSRF_HEADER, "1").json(&body).send().await.unwrap();
+        expect_error(resp, 400, "bad_request", "cannot be changed").await;
+    }
+    let resp = t.http.patch(&url).header(replimap_server::CSRF_HEADER, "1").json(&json!({"tags": {"a<b": "x"}})).send().await.unwrap();
+    expect_error(resp, 400, "bad_request", "'<'").await;
+    assert_eq!(t.arm_writes(), 0);
+}

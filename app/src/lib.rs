@@ -1,1 +1,63 @@
+//! The replimap UI (Leptos): the page shell, the app and its one route.
+//!
+//! Compiled twice: with `ssr` into the server, which renders the page skeleton, and with
+//! `hydrate` into the WASM front end (`replimap-frontend`), which takes over the page and
+//! fills it from `/api/v1` and the status stream. Browser-only code sits behind
+//! `#[cfg(feature = "hydrate")]`: `api`, `leaflet` and the effects that use them.
 
+#[cfg(feature = "hydrate")]
+mod api;
+pub mod components;
+#[cfg(feature = "hydrate")]
+mod leaflet;
+pub mod model;
+pub mod pages;
+pub mod portal;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::StaticSegment;
+
+use crate::pages::map::MapPage;
+
+/// The HTML document the server wraps around `App`.
+///
+/// Leaflet is a classic script in the head, before the hydration script, so `L` exists when
+/// the WASM module starts. The empty data-URL icon stops the browser from asking for
+/// `/favicon.ico` (a 404 would show as a console error).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
+                <link rel="stylesheet" href="/leaflet/leaflet.css"/>
+                <script src="/leaflet/leaflet.js"></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: metadata and the router.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/replimap.css"/>
+        <Title text="replimap · ACR geo-replication"/>
+        <Router>
+            <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
+                <Route path=StaticSegment("") view=MapPage/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,221 @@
+//! The only data access of the page: calls to `/api/v1` and the status stream.
+//!
+//! Browser-only (compiled with `hydrate`): the server renders a skeleton and never calls
+//! its own API. Every state-changing request carries `x-replimap-csrf: 1`, which the server
+//! demands as CSRF protection (a cross-site form cannot set a custom header).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use replimap_types::{ApiError, CreateReplication, Region, RegistryKey, Replication, ReplicationName, StatusEvent};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{EventSource, MessageEvent, RequestInit, Response};
+
+const API: &str = "/api/v1";
+const CSRF_HEADER: &str = "x-replimap-csrf";
+/// How long to wait before opening a new stream after the browser gave up on one.
+const RECONNECT_MS: i32 = 3_000;
+
+/// A failed call, as a sentence for the alert.
+pub type Failure = String;
+
+/// `GET /api/v1/locations`: every region, including those that take no replicas.
+pub async fn locations() -> Result<Vec<Region>, Failure> {
+    let response = send("GET", &format!("{API}/locations"), None).await?;
+    json(&response).await
+}
+
+/// `PUT …/replications/{name}`: asks ARM for a replica; 202 means accepted, not done.
+pub async fn create_replication(
+    registry: &RegistryKey,
+    name: &ReplicationName,
+    body: &CreateReplication,
+) -> Result<Replication, Failure> {
+    let body = serde_json::to_string(body).map_err(|e| format!("Could not encode the request: {e}"))?;
+    let response = send("PUT", &replication_url(registry, name), Some(&body)).await?;
+    json(&response).await
+}
+
+/// `DELETE …/replications/{name}`: asks ARM to remove a replica.
+pub async fn delete_replication(registry: &RegistryKey, name: &ReplicationName) -> Result<(), Failure> {
+    let response = send("DELETE", &replication_url(registry, name), None).await?;
+    // Read the (ignored) body: an unread body is cancelled when the Response is collected,
+    // which the browser reports as a failed request.
+    if let Ok(promise) = response.text() {
+        let _ = JsFuture::from(promise).await;
+    }
+    Ok(())
+}
+
+/// Any JSON document served by the portal (used for the static world outline), as a JS value.
+pub async fn static_json(url: &str) -> Result<JsValue, Failure> {
+    let response = send("GET", url, None).await?;
+    let promise = response.json().map_err(|e| describe_js(&e))?;
+    JsFuture::from(promise).await.map_err(|e| describe_js(&e))
+}
+
+fn replication_url(registry: &RegistryKey, name: &ReplicationName) -> String {
+    format!("{API}/registries/{}/replications/{name}", registry.api_path())
+}
+
+/// Sends a request; a non-2xx answer becomes the `message` of its `ApiError` body.
+async fn send(method: &str, url: &str, body: Option<&str>) -> Result<Response, Failure> {
+    let window = web_sys::window().ok_or("No browser window")?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|e| describe_js(&e))?;
+    headers.set("accept", "application/json").map_err(|e| describe_js(&e))?;
+    if method != "GET" {
+        headers.set(CSRF_HEADER, "1").map_err(|e| describe_js(&e))?;
+    }
+    if let Some(body) = body {
+        headers.set("content-type", "application/json").map_err(|e| describe_js(&e))?;
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|e| format!("Network error: {}", describe_js(&e)))?;
+    let response: Response = response.dyn_into().map_err(|e| describe_js(&e))?;
+    if response.ok() {
+        return Ok(response);
+    }
+    Err(error_message(&response).await)
+}
+
+async fn error_message(response: &Response) -> Failure {
+    let fallback = format!("{} {}", response.status(), response.status_text());
+    let Ok(promise) = response.text() else { return fallback };
+    let text = JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default();
+    match serde_json::from_str::<ApiError>(&text) {
+        Ok(err) => match err.request_id {
+            Some(id) => format!("{} (request {id})", err.message),
+            None => err.message,
+        },
+        Err(_) if text.trim().is_empty() => fallback,
+        Err(_) => format!("{fallback}: {}", text.trim()),
+    }
+}
+
+async fn json<T: DeserializeOwned>(response: &Response) -> Result<T, Failure> {
+    let promise = response.text().map_err(|e| describe_js(&e))?;
+    let text = JsFuture::from(promise).await.map_err(|e| describe_js(&e))?;
+    let text = text.as_string().unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| format!("Unexpected answer from {}: {e}", response.url()))
+}
+
+fn describe_js(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// What the status stream tells its subscriber.
+pub enum StreamMessage {
+    /// The connection is (re)established; a snapshot follows.
+    Open,
+    /// One event.
+    Event(StatusEvent),
+    /// The connection dropped; a new one is on its way.
+    Lost,
+    /// A message that is not a `StatusEvent` (a newer server?).
+    Malformed(String),
+}
+
+type Handler = Rc<dyn Fn(StreamMessage)>;
+
+/// The subscription to `GET /api/v1/events`. Dropping it closes the stream.
+pub struct EventStream {
+    inner: Rc<RefCell<Connection>>,
+}
+
+#[derive(Default)]
+struct Connection {
+    source: Option<EventSource>,
+    // The callbacks must live as long as the EventSource that calls them.
+    callbacks: Vec<Closure<dyn FnMut(JsValue)>>,
+    closed: bool,
+}
+
+impl EventStream {
+    /// Opens the stream; `handler` gets every message until the value is dropped.
+    pub fn subscribe(handler: impl Fn(StreamMessage) + 'static) -> Self {
+        let inner = Rc::new(RefCell::new(Connection::default()));
+        connect(&inner, Rc::new(handler));
+        Self { inner }
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        let mut conn = self.inner.borrow_mut();
+        conn.closed = true;
+        if let Some(source) = conn.source.take() {
+            source.close();
+        }
+    }
+}
+
+fn connect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
+    let source = match EventSource::new(&format!("{API}/events")) {
+        Ok(source) => source,
+        Err(e) => {
+            handler(StreamMessage::Malformed(describe_js(&e)));
+            return;
+        }
+    };
+    let on_open = {
+        let handler = handler.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |_| handler(StreamMessage::Open))
+    };
+    let on_message = {
+        let handler = handler.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let data = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()).unwrap_or_default();
+            match serde_json::from_str::<StatusEvent>(&data) {
+                Ok(event) => handler(StreamMessage::Event(event)),
+                Err(e) => handler(StreamMessage::Malformed(format!("Unreadable status event: {e}"))),
+            }
+        })
+    };
+    let on_error = {
+        let handler = handler.clone();
+        let weak = Rc::downgrade(inner);
+        Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            handler(StreamMessage::Lost);
+            let Some(inner) = weak.upgrade() else { return };
+            // CONNECTING: the browser retries by itself. CLOSED: it gave up (e.g. a 5xx
+            // answer), so open a new stream a little later.
+            let gave_up = inner.borrow().source.as_ref().is_some_and(|s| s.ready_state() == EventSource::CLOSED);
+            if gave_up {
+                schedule_reconnect(&inner, handler.clone());
+            }
+        })
+    };
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let mut conn = inner.borrow_mut();
+    if let Some(old) = conn.source.replace(source) {
+        old.close();
+    }
+    conn.callbacks = vec![on_open, on_message, on_error];
+}
+
+fn schedule_reconnect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
+    let Some(window) = web_sys::window() else { return };
+    let weak = Rc::downgrade(inner);
+    let retry = Closure::once_into_js(move || {
+        if let Some(inner) = weak.upgrade() {
+            if !inner.borrow().closed {
+                connect(&inner, handler);
+            }
+        }
+    });
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), RECONNECT_MS);
+}

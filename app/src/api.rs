@@ -28,6 +28,13 @@ pub async fn locations() -> Result<Vec<Region>, Failure> {
     json(&response).await
 }
 
+/// `GET /healthz`: whether the portal runs against the embedded emulator.
+pub async fn emulated() -> Result<bool, Failure> {
+    let response = send("GET", "/healthz", None).await?;
+    let health: serde_json::Value = json(&response).await?;
+    Ok(health.get("arm").and_then(|v| v.as_str()) == Some("emulator"))
+}
+
 /// `PUT …/replications/{name}`: asks ARM for a replica; 202 means accepted, not done.
 pub async fn create_replication(
     registry: &RegistryKey,

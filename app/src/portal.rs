@@ -20,6 +20,8 @@ pub struct Portal {
     pub alert: RwSignal<Option<String>>,
     /// The region whose dialog is open.
     pub dialog: RwSignal<Option<RegionName>>,
+    /// Whether ARM is the embedded emulator (so nobody mistakes the demo for Azure).
+    pub emulated: RwSignal<bool>,
 }
 
 impl Portal {
@@ -30,6 +32,7 @@ impl Portal {
             stream: RwSignal::new(StreamStatus::default()),
             alert: RwSignal::new(None),
             dialog: RwSignal::new(None),
+            emulated: RwSignal::new(false),
         }
     }
 
@@ -106,6 +109,9 @@ impl Portal {
 
         let this = *self;
         leptos::task::spawn_local(async move {
+            if let Ok(emulated) = crate::api::emulated().await {
+                this.emulated.set(emulated);
+            }
             match crate::api::locations().await {
                 Ok(regions) => this.model.update(|m| m.set_regions(regions)),
                 Err(message) => this.alert.set(Some(format!("Could not load the regions: {message}"))),

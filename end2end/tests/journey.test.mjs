@@ -52,6 +52,9 @@ describe('map journey', () => {
     assert.equal(await portal.markerState('eastus'), 'home');
     assert.match(await portal.marker('eastus').getAttribute('aria-label'), /^East US — home replica/);
     assert.ok(await portal.row('eastus').isVisible());
+    // No credentials configured: the page says the demo runs against the emulator.
+    await portal.page.locator('#arm-mode').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal((await portal.page.locator('#arm-mode').innerText()).trim(), 'Emulator');
   });
 
   test('every visible marker is a named button with its display name and state', async () => {

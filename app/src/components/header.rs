@@ -36,9 +36,15 @@ pub fn Header(portal: Portal) -> impl IntoView {
         })
     };
     let stream = portal.stream;
+    let emulated = portal.emulated;
     view! {
         <header id="top">
             <h1>"replimap"<span class="subtitle">" · ACR geo-replication"</span></h1>
+            <Show when=move || emulated.get()>
+                <p id="arm-mode" class="arm-mode" title="No Azure credentials are configured: changes go to the built-in ARM emulator, not to Azure.">
+                    "Emulator"
+                </p>
+            </Show>
             <div class="registry-box">{registry}</div>
             <p id="stream-status" data-state=move || stream.get().as_str() role="status">
                 <span class="stream-dot" aria-hidden="true"></span>

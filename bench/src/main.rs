@@ -72,7 +72,8 @@ async fn start(bin: &str, port: u16, emu_port: u16) -> anyhow::Result<Server> {
 /// One raw SSE client: sends `(event id, receive time)` for every event it reads.
 async fn sse_client(port: u16, tx: mpsc::UnboundedSender<(u64, Instant)>) -> anyhow::Result<()> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).await?;
-    s.write_all(b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n").await?;
+    let req = format!("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n");
+    s.write_all(req.as_bytes()).await?;
     let mut buf = vec![0u8; 64 * 1024];
     let mut carry = String::new();
     loop {

@@ -18,6 +18,9 @@ use replimap_types::SubscriptionId;
 
 use crate::hub::PollIntervals;
 
+/// Shortest poll interval accepted.
+const MIN_POLL: Duration = Duration::from_millis(100);
+
 /// Public-cloud ARM.
 pub const PUBLIC_ARM: &str = "https://management.azure.com";
 
@@ -25,6 +28,7 @@ pub const PUBLIC_ARM: &str = "https://management.azure.com";
 const KEYS: &[(&str, &str, &str, &str)] = &[
     ("listen", "REPLIMAP_LISTEN", "--listen", "portal address, e.g. 127.0.0.1:3000"),
     ("port", "REPLIMAP_PORT", "--port", "portal port (keeps the host of `listen`)"),
+    ("http.allowed_hosts", "REPLIMAP_ALLOWED_HOSTS", "--allowed-hosts", "extra Host names (host:port, comma-separated; * = any) besides localhost"),
     ("subscriptions", "REPLIMAP_SUBSCRIPTIONS", "--subscriptions", "comma-separated subscription ids (default: all visible)"),
     ("arm.credential", "REPLIMAP_CREDENTIAL", "--credential", "emulator | managed_identity | workload_identity | client_secret | azure_cli"),
     ("arm.endpoint", "REPLIMAP_ARM_ENDPOINT", "--arm-endpoint", "ARM base URL (default https://management.azure.com)"),
@@ -71,6 +75,8 @@ pub struct Config {
     pub subscriptions: Vec<SubscriptionId>,
     /// Poll cadence of the status hub.
     pub poll: PollIntervals,
+    /// Host names (host:port) the portal answers to besides loopback; `*` accepts any.
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Settings as dotted keys, before parsing.
@@ -88,6 +94,7 @@ impl Config {
             },
             subscriptions: Vec::new(),
             poll: PollIntervals::default(),
+            allowed_hosts: Vec::new(),
         }
     }
 
@@ -125,6 +132,13 @@ impl Config {
         }
         c.poll.fast = ms("poll.fast_ms")?.unwrap_or(c.poll.fast);
         c.poll.slow = ms("poll.slow_ms")?.unwrap_or(c.poll.slow);
+        // Zero would turn a poller into a busy loop against ARM.
+        for (name, d) in [("poll.fast_ms", c.poll.fast), ("poll.slow_ms", c.poll.slow)] {
+            anyhow::ensure!(d >= MIN_POLL, "{name} must be at least {} ms", MIN_POLL.as_millis());
+        }
+        if let Some(hosts) = get("http.allowed_hosts") {
+            c.allowed_hosts = hosts.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect();
+        }
         if let Some(subs) = get("subscriptions") {
             c.subscriptions = subs
                 .split(',')
@@ -144,10 +158,13 @@ impl Config {
                     seed,
                 }
             }
-            Some(kind) => ArmMode::Live {
-                endpoint: get("arm.endpoint").unwrap_or(PUBLIC_ARM).to_owned(),
-                credential: credential(kind, &get)?,
-            },
+            Some(kind) => {
+                let endpoint = get("arm.endpoint").unwrap_or(PUBLIC_ARM).to_owned();
+                // Bearer tokens must not travel in clear text; loopback is allowed for local ARM fakes.
+                let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| endpoint.starts_with(p));
+                anyhow::ensure!(endpoint.starts_with("https://") || loopback, "arm.endpoint '{endpoint}' must use https");
+                ArmMode::Live { endpoint, credential: credential(kind, &get)? }
+            }
         };
         Ok(c)
     }

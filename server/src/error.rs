@@ -74,9 +74,10 @@ impl AppError {
     }
 }
 
-/// ARM's 4xx are the user's to fix, so its words are passed on; anything else is a gateway problem.
+/// ARM's 4xx are the user's to fix, so its words are passed on; anything else is a gateway
+/// problem, answered with a generic sentence (the detail goes to the log only).
 fn upstream_parts(e: &ArmError) -> (StatusCode, ErrorCode, String) {
-    let msg = format!("Azure Resource Manager: {}", e.user_message());
+    let msg = format!("Azure Resource Manager: {}", e.public_message());
     match e {
         ArmError::Status { status: 429, .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::Throttled, msg),
         ArmError::Status { status: 404, .. } => (StatusCode::NOT_FOUND, ErrorCode::NotFound, msg),
@@ -89,10 +90,26 @@ fn upstream_parts(e: &ArmError) -> (StatusCode, ErrorCode, String) {
     }
 }
 
+/// Server-side detail of a failed request, logged once by the envelope middleware.
+#[derive(Debug, Clone)]
+pub struct ErrorDetail(pub String);
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
         let mut resp = status.into_response();
+        // Tell well-behaved clients when to come back.
+        let retry = match &self {
+            Self::Upstream(e) => e.retry_after().map(|d| d.as_secs().max(1)),
+            Self::Unavailable(_) => Some(5),
+            _ => None,
+        };
+        if let Some(secs) = retry {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        if let Self::Upstream(e) = &self {
+            resp.extensions_mut().insert(ErrorDetail(e.to_string()));
+        }
         resp.extensions_mut().insert(ApiError { code, message, request_id: None });
         resp
     }

@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(middleware::csrf))
+        .layer(axum::middleware::from_fn_with_state(state.allowed_hosts.clone(), middleware::guard))
         .layer(axum::middleware::from_fn(middleware::envelope))
         .layer(axum::middleware::from_fn_with_state(state.http.clone(), middleware::count))
         .layer(CompressionLayer::new())
@@ -93,6 +93,10 @@ pub async fn start(
     leptos_options: LeptosOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Portal> {
+    // Bind first: the allowed Host names need the real port, and a busy port should fail
+    // before anything else starts.
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
     let (arm, emulator) = match &config.arm {
         ArmMode::Emulator { provisioning_delay, listen, seed } => {
             let emu_config =
@@ -113,10 +117,10 @@ pub async fn start(
         emulated: emulator.is_some(),
         http: Arc::default(),
         operations: Default::default(),
+        allowed_hosts: middleware::AllowedHosts::new(addr, &config.allowed_hosts),
+        readiness: Arc::default(),
     };
     tokio::spawn(discover(arm, hub.clone(), config.subscriptions.clone()));
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let addr = listener.local_addr()?;
     let app = router(state.clone());
     let closing = hub.clone();
     let shutdown = async move {
@@ -157,13 +161,29 @@ async fn list_registries(
 ) -> Result<Vec<replimap_types::RegistrySummary>, replimap_arm::ArmError> {
     let subs = if subscriptions.is_empty() { arm.list_subscriptions().await? } else { subscriptions.to_vec() };
     let mut out = Vec::new();
-    for sub in subs {
-        for reg in arm.list_registries(&sub).await? {
-            match reg.into_summary() {
-                Ok(s) => out.push(s),
-                Err(e) => tracing::warn!(error = %e, "skipping a registry ARM returned"),
+    let mut last_err = None;
+    let mut ok = 0;
+    for sub in &subs {
+        // One subscription without ACR rights (403) or without the provider registered (409)
+        // must not hide the registries of the others.
+        match arm.list_registries(sub).await {
+            Ok(regs) => {
+                ok += 1;
+                for reg in regs {
+                    match reg.into_summary() {
+                        Ok(s) => out.push(s),
+                        Err(e) => tracing::warn!(error = %e, "skipping a registry ARM returned"),
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(subscription = %sub, error = %e, "could not list registries of a subscription");
+                last_err = Some(e);
             }
         }
     }
-    Ok(out)
+    match last_err {
+        Some(e) if ok == 0 => Err(e),
+        _ => Ok(out),
+    }
 }

@@ -17,8 +17,40 @@ pub const CSRF_HEADER: &str = "x-replimap-csrf";
 /// Request id header, set by tower-http's `SetRequestIdLayer`.
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// Rejects state-changing `/api/` requests without the CSRF header or from another origin.
-pub async fn csrf(req: Request, next: Next) -> Response {
+/// The `Host` values (host:port) the portal answers to. A DNS-rebinding page reaches the
+/// portal under its own name, so checking `Origin` against `Host` alone would let it through;
+/// the host must be one the operator expects.
+#[derive(Debug, Clone)]
+pub struct AllowedHosts {
+    hosts: Vec<String>,
+    any: bool,
+}
+
+impl AllowedHosts {
+    /// `extra` may hold `*` (accept any host, e.g. behind a proxy that checks it) or host[:port] names.
+    pub fn new(listen: std::net::SocketAddr, extra: &[String]) -> Self {
+        let port = listen.port();
+        let mut hosts = vec![format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")];
+        if !listen.ip().is_unspecified() {
+            hosts.push(listen.to_string());
+        }
+        let any = extra.iter().any(|h| h == "*");
+        hosts.extend(extra.iter().filter(|h| *h != "*").map(|h| h.to_ascii_lowercase()));
+        Self { hosts, any }
+    }
+
+    fn allows(&self, host: &str) -> bool {
+        self.any || self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+/// Rejects requests for a `Host` the portal does not serve (DNS rebinding), and state-changing
+/// `/api/` requests without the CSRF header or from another origin.
+pub async fn guard(axum::extract::State(allowed): axum::extract::State<AllowedHosts>, req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !allowed.allows(host) {
+        return AppError::Csrf(format!("Host '{host}' is not one this portal serves; add it to http.allowed_hosts.")).into_response();
+    }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
@@ -27,9 +59,9 @@ pub async fn csrf(req: Request, next: Next) -> Response {
         return AppError::Csrf(format!("State-changing requests must carry the '{CSRF_HEADER}' header.")).into_response();
     }
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-        if origin != "null" && !origin_host.eq_ignore_ascii_case(host) {
+        // Exact match on scheme, host and port; `null` (sandboxed frames, file://) is never ours.
+        let ours = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+        if !ours.is_some_and(|o| o.eq_ignore_ascii_case(host)) {
             return AppError::Csrf(format!("Requests from origin '{origin}' are not accepted.")).into_response();
         }
     }
@@ -51,9 +83,10 @@ pub async fn envelope(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let mut resp = next.run(req).await;
     let Some(mut err) = resp.extensions_mut().remove::<ApiError>() else { return resp };
+    let detail = resp.extensions_mut().remove::<crate::error::ErrorDetail>().map(|d| d.0);
     err.request_id = request_id;
     if resp.status().is_server_error() {
-        tracing::error!(http.method = %method, http.path = %path, http.status = resp.status().as_u16(), request_id = err.request_id.as_deref().unwrap_or(""), error = %err.message, "request failed");
+        tracing::error!(http.method = %method, http.path = %path, http.status = resp.status().as_u16(), request_id = err.request_id.as_deref().unwrap_or(""), error = %err.message, detail = detail.as_deref().unwrap_or(""), "request failed");
     } else {
         tracing::info!(http.method = %method, http.path = %path, http.status = resp.status().as_u16(), code = ?err.code, error = %err.message, "request rejected");
     }

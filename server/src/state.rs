@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 use replimap_arm::ArmClient;
 
 use crate::hub::StatusHub;
+use crate::middleware::AllowedHosts;
 use crate::operations::Operations;
 use crate::regions::Regions;
 
@@ -28,6 +29,10 @@ pub struct AppState {
     pub http: Arc<HttpCounters>,
     /// Writes started through the portal.
     pub operations: Operations,
+    /// Host names the portal answers to.
+    pub allowed_hosts: AllowedHosts,
+    /// Last readiness check, so probes do not spend ARM's budget on every call.
+    pub readiness: Arc<std::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>>,
 }
 
 /// Portal responses by status class.

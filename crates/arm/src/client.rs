@@ -111,6 +111,8 @@ impl ArmClient {
         let http = reqwest::Client::builder()
             .user_agent(concat!("replimap/", env!("CARGO_PKG_VERSION")))
             .timeout(options.request_timeout)
+            // ARM does not redirect; following one would re-send bodies (and tokens) elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ArmError::Transport(e.to_string()))?;
         let scope = crate::auth::scope_for(&endpoint);
@@ -222,11 +224,12 @@ impl ArmClient {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let resp = req.send().await.map_err(|e| {
             let failure = if e.is_connect() { Failure::Connect } else { Failure::Lost };
-            (failure, ArmError::Transport(e.to_string()))
+            // without_url: LRO monitor URLs carry signed query strings.
+            (failure, ArmError::Transport(e.without_url().to_string()))
         })?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| (Failure::Lost, ArmError::Transport(e.to_string())))?;
+        let body = resp.bytes().await.map_err(|e| (Failure::Lost, ArmError::Transport(e.without_url().to_string())))?;
         let request_id = headers.get("x-ms-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
         tracing::debug!(
             arm.method = %method, arm.path = url.path(), arm.status = status,

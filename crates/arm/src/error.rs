@@ -61,6 +61,9 @@ pub enum ArmError {
     /// The response body was not what the API promises.
     #[error("unexpected response from ARM: {0}")]
     Decode(String),
+    /// A long-running operation did not end within the deadline.
+    #[error("the operation did not finish within {0:?}")]
+    TimedOut(Duration),
     /// A link from ARM pointed outside the configured endpoint; the token is not sent there.
     #[error("refusing to follow a link outside the ARM endpoint: {0}")]
     ForeignLink(String),
@@ -95,6 +98,20 @@ impl ArmError {
         match self {
             Self::Status { retry_after, .. } => *retry_after,
             _ => None,
+        }
+    }
+
+    /// A sentence safe to show any user: ARM's own words for ARM's answers, a generic line for
+    /// everything else (transport and credential errors can carry URLs with signed query
+    /// strings, tenant ids or tool output, which belong in the server log only).
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Status { .. } | Self::OperationFailed { .. } => self.user_message(),
+            Self::Credential(_) => "The portal could not get an Azure access token; see the server log.".into(),
+            Self::Transport(_) => "Azure Resource Manager could not be reached.".into(),
+            Self::Decode(_) => "Azure Resource Manager sent a response the portal could not read.".into(),
+            Self::ForeignLink(_) => "Azure Resource Manager pointed to a host outside its endpoint; the request was stopped.".into(),
+            Self::TimedOut(_) => "The operation did not finish in time; its state will show once ARM reports it.".into(),
         }
     }
 

@@ -15,6 +15,13 @@ use crate::{ArmClient, ArmError, ArmErrorBody};
 
 /// Used when ARM sends no `Retry-After`. The SDKs wait 30 s; a person watching a map wants less.
 const DEFAULT_POLL: Duration = Duration::from_secs(3);
+/// Longest wait between two polls, whatever `Retry-After` says.
+const MAX_POLL: Duration = Duration::from_secs(60);
+/// Replicas of large registries take long to sync, but an operation that runs this long is
+/// reported as timed out rather than followed forever.
+const DEADLINE: Duration = Duration::from_secs(6 * 3600);
+/// Monitor failures tolerated in a row (after the client's own retries) before giving up.
+const MONITOR_FAILURES: u32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Monitor {
@@ -64,7 +71,7 @@ impl LroPoller {
             client: client.clone(),
             monitor,
             url: client.follow(link)?,
-            retry_after: crate::retry::retry_after(&resp.headers).unwrap_or(DEFAULT_POLL),
+            retry_after: crate::retry::retry_after(&resp.headers).unwrap_or(DEFAULT_POLL).min(MAX_POLL),
         }))
     }
 
@@ -77,7 +84,7 @@ impl LroPoller {
     pub async fn poll(&mut self) -> Result<LroStatus, ArmError> {
         let resp = self.client.send(Method::GET, self.url.clone(), None).await?;
         if let Some(wait) = crate::retry::retry_after(&resp.headers) {
-            self.retry_after = wait;
+            self.retry_after = wait.min(MAX_POLL);
         }
         match self.monitor {
             Monitor::AsyncOperation => {
@@ -104,14 +111,35 @@ impl LroPoller {
         }
     }
 
-    /// Polls until the operation ends, sleeping as ARM asks.
+    /// Polls until the operation ends, sleeping as ARM asks. A monitor that is briefly
+    /// unreachable or answers 5xx does not mean the operation failed, so such errors are
+    /// tolerated a few times in a row; the whole wait is bounded by a deadline.
     pub async fn wait(mut self) -> Result<(), ArmError> {
+        let started = std::time::Instant::now();
+        let mut failures = 0;
         loop {
-            match self.poll().await? {
-                LroStatus::Succeeded => return Ok(()),
-                LroStatus::Failed(e) => return Err(e),
-                LroStatus::InProgress => tokio::time::sleep(self.retry_after).await,
+            if started.elapsed() > DEADLINE {
+                return Err(ArmError::TimedOut(DEADLINE));
             }
+            match self.poll().await {
+                Ok(LroStatus::Succeeded) => return Ok(()),
+                Ok(LroStatus::Failed(e)) => return Err(e),
+                Ok(LroStatus::InProgress) => failures = 0,
+                Err(e) if transient(&e) && failures < MONITOR_FAILURES => {
+                    failures += 1;
+                    tracing::warn!(error = %e, failures, "operation monitor failed; polling on");
+                }
+                Err(e) => return Err(e),
+            }
+            tokio::time::sleep(self.retry_after).await;
         }
+    }
+}
+
+fn transient(e: &ArmError) -> bool {
+    match e {
+        ArmError::Transport(_) => true,
+        ArmError::Status { status, .. } => *status == 408 || *status == 429 || *status >= 500,
+        _ => false,
     }
 }

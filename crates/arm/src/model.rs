@@ -43,9 +43,9 @@ pub struct ArmReplicationProperties {
     /// Routing flag (ARM default true).
     #[serde(default)]
     pub region_endpoint_enabled: Option<bool>,
-    /// `Enabled` / `Disabled`.
+    /// `Enabled` / `Disabled` (kept as text: a value this build does not know must not fail the list).
     #[serde(default)]
-    pub zone_redundancy: Option<ZoneRedundancy>,
+    pub zone_redundancy: Option<String>,
 }
 
 impl ArmReplication {
@@ -62,7 +62,10 @@ impl ArmReplication {
             provisioning_state: p.provisioning_state.unwrap_or(ProvisioningState::Unknown(String::new())),
             status: p.status.unwrap_or_default(),
             region_endpoint_enabled: p.region_endpoint_enabled.unwrap_or(true),
-            zone_redundancy: p.zone_redundancy.unwrap_or_default(),
+            zone_redundancy: match p.zone_redundancy.as_deref() {
+                Some(z) if z.eq_ignore_ascii_case("enabled") => ZoneRedundancy::Enabled,
+                _ => ZoneRedundancy::Disabled,
+            },
             tags: self.tags.unwrap_or_default(),
             phase_since: None,
         })
@@ -167,16 +170,17 @@ impl ArmRegistry {
     }
 }
 
-/// Reads subscription, resource group and name from a registry resource id.
+/// Reads subscription, resource group and name from a registry resource id, by position:
+/// `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}`
+/// (a resource group may itself be called `registries`, so searching for names is wrong).
 pub fn parse_registry_id(id: &str) -> Result<RegistryKey, ArmError> {
     let bad = || ArmError::Decode(format!("not a registry resource id: '{id}'"));
     let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
-    let find = |key: &str| {
-        parts.iter().position(|p| p.eq_ignore_ascii_case(key)).and_then(|i| parts.get(i + 1)).copied()
-    };
-    let sub = find("subscriptions").ok_or_else(bad)?;
-    let rg = find("resourceGroups").ok_or_else(bad)?;
-    let name = find("registries").ok_or_else(bad)?;
+    let [subs, sub, rgs, rg, providers, ns, registries, name] = parts.as_slice() else { return Err(bad()) };
+    let fixed = [(subs, "subscriptions"), (rgs, "resourceGroups"), (providers, "providers"), (ns, "Microsoft.ContainerRegistry"), (registries, "registries")];
+    if !fixed.iter().all(|(got, want)| got.eq_ignore_ascii_case(want)) {
+        return Err(bad());
+    }
     Ok(RegistryKey {
         subscription_id: sub.parse().map_err(|_| bad())?,
         resource_group: rg.parse().map_err(|_| bad())?,
@@ -213,5 +217,15 @@ mod tests {
         assert_eq!(key.resource_group.as_str(), "myresourcegroup");
         assert_eq!(key.name.as_str(), "myACR0007");
         assert!(parse_registry_id("/subscriptions/x").is_err());
+        let tricky = parse_registry_id(
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/registries/providers/Microsoft.ContainerRegistry/registries/realname1",
+        )
+        .unwrap();
+        assert_eq!(tricky.resource_group.as_str(), "registries");
+        assert_eq!(tricky.name.as_str(), "realname1");
+        assert!(parse_registry_id(
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/abcde/replications/xyzwv"
+        )
+        .is_err());
     }
 }

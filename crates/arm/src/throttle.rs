@@ -104,7 +104,8 @@ impl Throttle {
             b.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - b.tokens) / limit.refill_per_sec))
+            // A zero refill rate would never yield a token; treat it as one per second.
+            Err(Duration::from_secs_f64((1.0 - b.tokens) / limit.refill_per_sec.max(1.0)))
         }
     }
 

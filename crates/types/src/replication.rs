@@ -78,15 +78,26 @@ impl<'de> Deserialize<'de> for ProvisioningState {
     }
 }
 
-/// ARM `zoneRedundancy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// ARM `zoneRedundancy`. Parsing is strict (case-insensitive `Enabled`/`Disabled`): a typo
+/// in a request must be an error, not a silent `Disabled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum ZoneRedundancy {
     /// Spread across availability zones.
     Enabled,
     /// Not zone redundant (ARM's default).
     #[default]
-    #[serde(other)]
     Disabled,
+}
+
+impl<'de> Deserialize<'de> for ZoneRedundancy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.to_ascii_lowercase().as_str() {
+            "enabled" => Ok(Self::Enabled),
+            "disabled" => Ok(Self::Disabled),
+            _ => Err(serde::de::Error::custom(format!("zoneRedundancy must be 'Enabled' or 'Disabled', not '{s}'"))),
+        }
+    }
 }
 
 /// ARM `properties.status` of a replica.

@@ -63,6 +63,11 @@ struct Inner {
 #[derive(Default)]
 struct HubState {
     seq: u64,
+    /// The first id of this process; ids at or below it belong to an earlier run.
+    boot_seq: u64,
+    /// Bumped by every published change of a registry, so a poll that started before the
+    /// change cannot overwrite it with older data.
+    generation: BTreeMap<RegistryKey, u64>,
     registries: BTreeMap<RegistryKey, RegistryState>,
     history: VecDeque<Arc<Sequenced>>,
     discovered: bool,
@@ -100,8 +105,14 @@ impl StatusHub {
     /// A hub that polls through `arm`.
     pub fn new(arm: ArmClient, intervals: PollIntervals) -> Self {
         let (tx, _) = broadcast::channel(CHANNEL);
+        // Ids start at the boot time (µs since the epoch), so an id from before a restart is
+        // always older than this process's history and the client gets a fresh snapshot.
+        let boot = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0);
         let inner = Inner {
-            state: Mutex::new(HubState::default()),
+            state: Mutex::new(HubState { seq: boot, boot_seq: boot, ..HubState::default() }),
             tx,
             arm,
             intervals,
@@ -121,12 +132,19 @@ impl StatusHub {
         let mut fresh = Vec::new();
         {
             let mut st = self.lock();
+            let first = !st.discovered;
             st.discovered = true;
             for reg in registries {
                 if !st.registries.contains_key(&reg.key) {
                     fresh.push(reg.clone());
                     st.registries.insert(reg.key.clone(), RegistryState { registry: reg, replications: Vec::new(), error: None });
                 }
+            }
+            // Clients that subscribed before (an empty snapshot, or an older registry list)
+            // learn about the new registries through a fresh snapshot in the stream.
+            if first || !fresh.is_empty() {
+                let snap = snapshot_locked(&st);
+                self.send_locked(&mut st, &serde_json::from_str(&snap.json).unwrap_or(StatusEvent::Snapshot { registries: Vec::new() }));
             }
         }
         for reg in fresh.into_iter().filter(|r| r.replicable) {
@@ -170,14 +188,33 @@ impl StatusHub {
             stamp::phase_since(old, replication, &stamp::now());
         }
         apply(&mut st.registries, &event);
+        if let StatusEvent::ReplicationUpserted { registry, .. } | StatusEvent::ReplicationRemoved { registry, .. } = &event {
+            *st.generation.entry(registry.clone()).or_insert(0) += 1;
+        }
         self.send_locked(&mut st, &event);
     }
 
+    /// The registry's change generation; pass it back to `update_replications`.
+    pub(crate) fn generation(&self, key: &RegistryKey) -> u64 {
+        self.lock().generation.get(key).copied().unwrap_or(0)
+    }
+
+    /// Whether the registry has been polled successfully at least once (writes are validated
+    /// against that state, so they wait for it).
+    pub fn polled(&self, key: &RegistryKey) -> bool {
+        let st = self.lock();
+        st.registries.values().any(|s| s.registry.key.same_resource(key) && st.last_poll.contains_key(&s.registry.key))
+    }
+
     /// Replaces one registry's replica list with a fresh poll, publishing the differences.
-    pub(crate) fn update_replications(&self, key: &RegistryKey, mut new: Vec<Replication>) {
+    /// Returns false (and changes nothing) when a change was published after the poll began.
+    pub(crate) fn update_replications(&self, key: &RegistryKey, generation: u64, mut new: Vec<Replication>) -> bool {
         let mut st = self.lock();
+        if st.generation.get(key).copied().unwrap_or(0) != generation {
+            return false;
+        }
         st.last_poll.insert(key.clone(), Instant::now());
-        let Some(entry) = st.registries.get(key) else { return };
+        let Some(entry) = st.registries.get(key) else { return false };
         let now = stamp::now();
         for rep in &mut new {
             stamp::phase_since(entry.replications.iter().find(|r| r.name == rep.name), rep, &now);
@@ -194,17 +231,20 @@ impl StatusHub {
         if had_error {
             self.send_locked(&mut st, &StatusEvent::RegistryError { registry: key.clone(), error: None });
         }
+        true
     }
 
-    /// Records that polling a registry failed (published once, not on every failed poll).
+    /// Records that polling a registry failed. Clients hear about the change from working
+    /// to failing (and back, in `update_replications`), not about every failed poll, whose
+    /// messages vary ("retry after n seconds").
     pub(crate) fn poll_failed(&self, key: &RegistryKey, error: String) {
         let mut st = self.lock();
         let Some(entry) = st.registries.get_mut(key) else { return };
-        if entry.error.as_deref() == Some(error.as_str()) {
-            return;
-        }
+        let was_failing = entry.error.is_some();
         entry.error = Some(error.clone());
-        self.send_locked(&mut st, &StatusEvent::RegistryError { registry: key.clone(), error: Some(error) });
+        if !was_failing {
+            self.send_locked(&mut st, &StatusEvent::RegistryError { registry: key.clone(), error: Some(error) });
+        }
     }
 
     fn send_locked(&self, st: &mut HubState, event: &StatusEvent) {
@@ -232,7 +272,7 @@ impl StatusHub {
         let rx = self.inner.tx.subscribe();
         if let Some(last) = last_event_id {
             let oldest = st.history.front().map(|m| m.id).unwrap_or(st.seq + 1);
-            if last <= st.seq && last + 1 >= oldest {
+            if last >= st.boot_seq && last <= st.seq && last + 1 >= oldest {
                 let missed = st.history.iter().filter(|m| m.id > last).cloned().collect();
                 return (Start::Replay(missed), rx);
             }

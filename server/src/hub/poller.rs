@@ -7,24 +7,33 @@ use tokio::sync::Notify;
 
 use super::StatusHub;
 
+/// Longest pause between polls of a registry whose polls keep failing.
+const MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Polls `key` until the process ends: fast while anything is in flight, slow otherwise,
 /// and at once when nudged after a write.
 pub(super) async fn run(hub: StatusHub, key: RegistryKey, nudge: Arc<Notify>) {
     let intervals = hub.intervals();
+    let mut failures: u32 = 0;
     loop {
-        let busy = match poll_once(&hub, &key).await {
+        let generation = hub.generation(&key);
+        let wait = match poll_once(&hub, &key).await {
             Ok(reps) => {
+                failures = 0;
                 let busy = reps.iter().any(|r| r.phase().in_flight());
-                hub.update_replications(&key, reps);
-                busy
+                // A write published while this poll was in flight wins; poll again soon.
+                let applied = hub.update_replications(&key, generation, reps);
+                if busy || !applied { intervals.fast } else { intervals.slow }
             }
             Err(e) => {
-                tracing::warn!(registry = %key, error = %e, "polling replications failed");
-                hub.poll_failed(&key, e.user_message());
-                true
+                failures += 1;
+                tracing::warn!(registry = %key, error = %e, failures, "polling replications failed");
+                hub.poll_failed(&key, e.public_message());
+                // Back off (honouring ARM's Retry-After) instead of hammering a failing ARM.
+                let backoff = intervals.fast.saturating_mul(1 << failures.min(6)).min(MAX_BACKOFF);
+                e.retry_after().map_or(backoff, |ra| ra.max(intervals.fast)).min(MAX_BACKOFF)
             }
         };
-        let wait = if busy { intervals.fast } else { intervals.slow };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = nudge.notified() => {}

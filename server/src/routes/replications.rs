@@ -102,7 +102,7 @@ async fn start_create(
     name: Option<String>,
     req: CreateReplication,
 ) -> AppResult<impl IntoResponse> {
-    let reg = validate::replicable_registry(&state, &key)?;
+    let reg = validate::writable_registry(&state, &key)?;
     let (name, put) = validate::create(&state, &reg, name.as_deref(), &req)?;
     let key = canonical(&reg);
     tracing::info!(registry = %key, replication = %name, location = %put.location, "creating replication");
@@ -132,11 +132,20 @@ pub async fn update(
     }
     let req: UpdateReplication = serde_json::from_value(raw)
         .map_err(|e| AppError::bad_request(ErrorCode::BadRequest, format!("Invalid request body: {e}")))?;
+    if req.region_endpoint_enabled.is_none() && req.tags.is_none() {
+        return Err(AppError::bad_request(
+            ErrorCode::BadRequest,
+            "Nothing to change: give regionEndpointEnabled and/or tags.",
+        ));
+    }
     if let Some(tags) = &req.tags {
         validate::tags(tags)?;
     }
-    let reg = validate::replicable_registry(&state, &key)?;
+    let reg = validate::writable_registry(&state, &key)?;
     let key = canonical(&reg);
+    if !reg.replications.iter().any(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str())) {
+        return Err(AppError::not_found(ErrorCode::NotFound, format!("Registry '{}' has no replication named '{name}'.", key.name)));
+    }
     let patch = ReplicationPatch {
         tags: req.tags,
         properties: ReplicationPatchProperties { region_endpoint_enabled: req.region_endpoint_enabled },
@@ -151,7 +160,7 @@ pub async fn update(
 /// `DELETE …/replications/{name}`: refused for the home replica.
 pub async fn delete(State(state): State<AppState>, Path(p): Path<ReplicationPath>) -> AppResult<impl IntoResponse> {
     let (key, name) = p.parts()?;
-    let reg = validate::replicable_registry(&state, &key)?;
+    let reg = validate::writable_registry(&state, &key)?;
     let key = canonical(&reg);
     let known = reg.replications.iter().find(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str()));
     match known {
@@ -198,8 +207,8 @@ fn follow(state: &AppState, kind: OperationKind, key: RegistryKey, name: Replica
             Ok(()) => ops.finish(&id, None),
             Err(e) => {
                 tracing::warn!(registry = %key, replication = %name, error = %e, "replication operation failed");
-                ops.finish(&id, Some(e.user_message()));
-                hub.publish(StatusEvent::OperationFailed { registry: key.clone(), name, message: e.user_message() });
+                ops.finish(&id, Some(e.public_message()));
+                hub.publish(StatusEvent::OperationFailed { registry: key.clone(), name, message: e.public_message() });
             }
         }
         hub.nudge(&key);

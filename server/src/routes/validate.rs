@@ -47,6 +47,19 @@ pub fn replicable_registry(state: &AppState, key: &RegistryKey) -> AppResult<Reg
     Ok(reg)
 }
 
+/// Like [`replicable_registry`], for writes: they are validated against the polled replica
+/// list, so until the first poll has succeeded the answer is 503 rather than a guess.
+pub fn writable_registry(state: &AppState, key: &RegistryKey) -> AppResult<RegistryState> {
+    let reg = replicable_registry(state, key)?;
+    if !state.hub.polled(&reg.registry.key) {
+        return Err(AppError::Unavailable(format!(
+            "The replicas of '{}' have not been read from Azure yet; try again in a few seconds.",
+            reg.registry.key.name
+        )));
+    }
+    Ok(reg)
+}
+
 /// Checks a create request against the regions and the registry's current replicas,
 /// and builds the ARM body.
 pub fn create(

@@ -34,6 +34,7 @@ impl TestPortal {
             },
             subscriptions: Vec::new(),
             poll: PollIntervals { fast: Duration::from_millis(100), slow: Duration::from_millis(500) },
+            allowed_hosts: Vec::new(),
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let options = LeptosOptions::builder().output_name("replimap").build();
@@ -43,15 +44,19 @@ impl TestPortal {
         .await
         .unwrap();
         let t = Self { portal, http: reqwest::Client::new(), shutdown: Some(tx) };
-        // Wait until the registry list has been read, as a browser effectively does.
+        // Wait until the docs registry has been polled once: writes are validated against it.
+        let key = replimap_types::RegistryKey {
+            subscription_id: SUB.parse().unwrap(),
+            resource_group: "myresourcegroup".parse().unwrap(),
+            name: "myACR0007".parse().unwrap(),
+        };
         for _ in 0..100 {
-            let h: Value = t.get("/healthz").await.json().await.unwrap();
-            if h["registriesDiscovered"] == true {
+            if t.portal.state.hub.polled(&key) {
                 return t;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("portal never discovered its registries");
+        panic!("portal never polled its registry");
     }
 
     pub fn url(&self, path: &str) -> String {

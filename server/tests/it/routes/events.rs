@@ -78,9 +78,11 @@ async fn last_event_id_resumes_without_gaps() {
         resumed.until(|e| is_upsert(e, "japaneast", "Succeeded")).await;
     }
 
-    // An id from the future (or from before the history) gets a fresh snapshot instead.
+    // An id from the future, or from a previous run of the server, gets a fresh snapshot instead.
     let mut fresh = t.sse(Some(snap_id + 10_000)).await;
     assert!(matches!(fresh.next().await.1, StatusEvent::Snapshot { .. }));
+    let mut before_restart = t.sse(Some(3)).await;
+    assert!(matches!(before_restart.next().await.1, StatusEvent::Snapshot { .. }));
 }
 
 /// However many browsers watch, ARM sees the same polling.

@@ -13,12 +13,14 @@ async fn healthz_reports_the_emulator() {
 #[tokio::test]
 async fn readyz_checks_arm_and_fails_when_it_is_down() {
     let t = TestPortal::start().await;
-    assert_eq!(t.get("/readyz").await.status(), 200);
     t.emulator().add_fault(replimap_arm_emulator::FaultRule::status(503).path_contains("/subscriptions"));
     let resp = t.get("/readyz").await;
     assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("retry-after"));
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "unavailable");
+    t.emulator().clear_faults();
+    assert_eq!(t.get("/readyz").await.status(), 200);
 }
 
 #[tokio::test]

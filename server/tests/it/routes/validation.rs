@@ -71,7 +71,50 @@ async fn state_changing_requests_need_the_csrf_header_and_same_origin() {
         .await
         .unwrap();
     expect_error(foreign, 403, "csrf_rejected", "evil.example").await;
+    for origin in ["null", "https://127.0.0.1:1"] {
+        let resp = t.http.put(&url).header(replimap_server::CSRF_HEADER, "1").header("origin", origin).json(&json!({"location": "westus2"})).send().await.unwrap();
+        expect_error(resp, 403, "csrf_rejected", origin).await;
+    }
     assert_eq!(t.arm_writes(), 0);
+}
+
+/// A DNS-rebinding page reaches the portal under its own host name: refused, reads included.
+#[tokio::test]
+async fn unknown_host_names_are_refused() {
+    let t = TestPortal::start().await;
+    let port = t.portal.addr.port();
+    for path in ["/api/v1/events", "/api/v1/registries", "/"] {
+        let resp = t.http.get(t.url(path)).header("host", format!("evil.example:{port}")).send().await.unwrap();
+        assert_eq!(resp.status(), 403, "{path}");
+    }
+    let same_name = t
+        .http
+        .put(t.url(&format!("/api/v1/registries/{REG}/replications")))
+        .header("host", format!("evil.example:{port}"))
+        .header("origin", format!("http://evil.example:{port}"))
+        .header(replimap_server::CSRF_HEADER, "1")
+        .json(&json!({"location": "westus2"}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(same_name, 403, "csrf_rejected", "evil.example").await;
+    assert_eq!(t.get("/healthz").await.status(), 200, "loopback names stay allowed");
+    assert_eq!(t.arm_writes(), 0);
+}
+
+#[tokio::test]
+async fn zone_redundancy_is_parsed_strictly_and_empty_patches_refused() {
+    let t = TestPortal::start().await;
+    let reps = format!("/api/v1/registries/{REG}/replications");
+    expect_error(t.put(&reps, json!({"location": "westus2", "zoneRedundancy": "yes"})).await, 400, "bad_request", "zoneRedundancy").await;
+    let url = t.url(&format!("{reps}/eastus"));
+    let resp = t.http.patch(&url).header(replimap_server::CSRF_HEADER, "1").json(&json!({})).send().await.unwrap();
+    expect_error(resp, 400, "bad_request", "Nothing to change").await;
+    let resp = t.http.patch(t.url(&format!("{reps}/nosuchrep1"))).header(replimap_server::CSRF_HEADER, "1").json(&json!({"tags": {}})).send().await.unwrap();
+    expect_error(resp, 404, "not_found", "nosuchrep1").await;
+    assert_eq!(t.arm_writes(), 0);
+    let resp = t.put(&reps, json!({"location": "westus2", "zoneRedundancy": "enabled"})).await;
+    assert_eq!(resp.status(), 202, "case-insensitive, as ARM");
 }
 
 #[tokio::test]

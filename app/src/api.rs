@@ -16,8 +16,6 @@ use web_sys::{EventSource, MessageEvent, RequestInit, Response};
 
 const API: &str = "/api/v1";
 const CSRF_HEADER: &str = "x-replimap-csrf";
-/// How long to wait before opening a new stream after the browser gave up on one.
-const RECONNECT_MS: i32 = 3_000;
 
 /// A failed call, as a sentence for the alert.
 pub type Failure = String;
@@ -35,7 +33,8 @@ pub async fn emulated() -> Result<bool, Failure> {
     Ok(health.get("arm").and_then(|v| v.as_str()) == Some("emulator"))
 }
 
-/// `PUT …/replications/{name}`: asks ARM for a replica; 202 means accepted, not done.
+/// `PUT …/replications/{name}`: asks ARM for a replica. `Ok` means the portal answered 202:
+/// accepted, not done.
 pub async fn create_replication(
     registry: &RegistryKey,
     name: &ReplicationName,
@@ -46,7 +45,7 @@ pub async fn create_replication(
     json(&response).await
 }
 
-/// `DELETE …/replications/{name}`: asks ARM to remove a replica.
+/// `DELETE …/replications/{name}`: asks ARM to remove a replica (`Ok`: 202, accepted).
 pub async fn delete_replication(registry: &RegistryKey, name: &ReplicationName) -> Result<(), Failure> {
     let response = send("DELETE", &replication_url(registry, name), None).await?;
     // Read the (ignored) body: an unread body is cancelled when the Response is collected,
@@ -137,6 +136,11 @@ pub enum StreamMessage {
 type Handler = Rc<dyn Fn(StreamMessage)>;
 
 /// The subscription to `GET /api/v1/events`. Dropping it closes the stream.
+///
+/// Reconnects are ours, not the browser's: its built-in retry repeats at a fixed interval
+/// for as long as the server is down, from every open tab. On an error the stream is closed
+/// and reopened after `reconnect_delay_ms` (1 s doubling to 30 s, half random); a successful
+/// open resets the delay. A new stream starts with a snapshot, so nothing is missed.
 pub struct EventStream {
     inner: Rc<RefCell<Connection>>,
 }
@@ -147,6 +151,10 @@ struct Connection {
     // The callbacks must live as long as the EventSource that calls them.
     callbacks: Vec<Closure<dyn FnMut(JsValue)>>,
     closed: bool,
+    /// Attempts that failed since the last successful open.
+    failures: u32,
+    /// The pending `setTimeout` of the next attempt, if one is scheduled.
+    retry_timer: Option<i32>,
 }
 
 impl EventStream {
@@ -165,6 +173,9 @@ impl Drop for EventStream {
         if let Some(source) = conn.source.take() {
             source.close();
         }
+        if let (Some(timer), Some(window)) = (conn.retry_timer.take(), web_sys::window()) {
+            window.clear_timeout_with_handle(timer);
+        }
     }
 }
 
@@ -178,7 +189,13 @@ fn connect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
     };
     let on_open = {
         let handler = handler.clone();
-        Closure::<dyn FnMut(JsValue)>::new(move |_| handler(StreamMessage::Open))
+        let weak = Rc::downgrade(inner);
+        Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            if let Some(inner) = weak.upgrade() {
+                inner.borrow_mut().failures = 0;
+            }
+            handler(StreamMessage::Open);
+        })
     };
     let on_message = {
         let handler = handler.clone();
@@ -196,12 +213,11 @@ fn connect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
         Closure::<dyn FnMut(JsValue)>::new(move |_| {
             handler(StreamMessage::Lost);
             let Some(inner) = weak.upgrade() else { return };
-            // CONNECTING: the browser retries by itself. CLOSED: it gave up (e.g. a 5xx
-            // answer), so open a new stream a little later.
-            let gave_up = inner.borrow().source.as_ref().is_some_and(|s| s.ready_state() == EventSource::CLOSED);
-            if gave_up {
-                schedule_reconnect(&inner, handler.clone());
+            // Stop the browser's own fixed-interval retry; `schedule_reconnect` backs off.
+            if let Some(source) = inner.borrow().source.as_ref() {
+                source.close();
             }
+            schedule_reconnect(&inner, handler.clone());
         })
     };
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -214,15 +230,30 @@ fn connect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
     conn.callbacks = vec![on_open, on_message, on_error];
 }
 
+/// Opens a new stream after the backoff delay; at most one attempt is scheduled at a time.
 fn schedule_reconnect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
     let Some(window) = web_sys::window() else { return };
+    let mut conn = inner.borrow_mut();
+    if conn.closed || conn.retry_timer.is_some() {
+        return;
+    }
+    let delay = crate::model::reconnect_delay_ms(conn.failures, js_sys::Math::random());
+    conn.failures = conn.failures.saturating_add(1);
     let weak = Rc::downgrade(inner);
     let retry = Closure::once_into_js(move || {
-        if let Some(inner) = weak.upgrade() {
-            if !inner.borrow().closed {
-                connect(&inner, handler);
-            }
+        let Some(inner) = weak.upgrade() else { return };
+        let closed = {
+            let mut conn = inner.borrow_mut();
+            conn.retry_timer = None;
+            conn.closed
+        };
+        if !closed {
+            connect(&inner, handler);
         }
     });
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), RECONNECT_MS);
+    let timeout = i32::try_from(delay).unwrap_or(i32::MAX);
+    match window.set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), timeout) {
+        Ok(timer) => conn.retry_timer = Some(timer),
+        Err(e) => leptos::logging::warn!("could not schedule a reconnect: {}", describe_js(&e)),
+    }
 }

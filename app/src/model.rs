@@ -2,7 +2,7 @@
 //! the writes this tab has started. No signals and no browser APIs here, so the rules that
 //! decide what a marker or a row shows are unit-tested on the host.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use replimap_types::{
     RegionName, Region, RegistryKey, RegistryState, RegistrySummary, ReplicaPhase, Replication, ReplicationName,
@@ -94,6 +94,9 @@ pub struct RegionView {
     pub replica: Option<Replication>,
     /// A write this tab started there.
     pub pending: Option<Pending>,
+    /// Whether the portal has answered that write with 202 (ARM accepted it). Until then the
+    /// request may still be refused.
+    pub accepted: bool,
     /// Accessible name: display name and state, e.g. `Japan East — replica ready`.
     pub label: String,
 }
@@ -137,6 +140,23 @@ impl StreamStatus {
     }
 }
 
+/// First delay before reopening a lost status stream, in milliseconds.
+pub const RECONNECT_MIN_MS: u32 = 1_000;
+/// Longest delay between two attempts to reopen the status stream, in milliseconds.
+pub const RECONNECT_MAX_MS: u32 = 30_000;
+
+/// How long to wait before reopening the status stream after `failures` attempts in a row
+/// failed (0 for the first retry): 1 s, doubling per failure, capped at 30 s. Half of the
+/// delay is random (`jitter` in `[0, 1)`, e.g. `Math.random()`), so tabs that lost the same
+/// server do not all come back in the same instant.
+pub fn reconnect_delay_ms(failures: u32, jitter: f64) -> u32 {
+    let base = RECONNECT_MIN_MS.saturating_mul(1u32 << failures.min(16)).min(RECONNECT_MAX_MS);
+    let half = base / 2;
+    // In [0, half]: the cast cannot overflow.
+    let random = (f64::from(half) * jitter.clamp(0.0, 1.0)).round() as u32;
+    half + random.min(half)
+}
+
 /// The page's data.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Model {
@@ -148,6 +168,8 @@ pub struct Model {
     pub loaded: bool,
     /// Writes in flight, by region of the selected registry.
     pub pending: BTreeMap<RegionName, Pending>,
+    /// Regions of `pending` whose write the portal answered with 202 (accepted by ARM).
+    pub accepted: BTreeSet<RegionName>,
 }
 
 impl Model {
@@ -240,6 +262,7 @@ impl Model {
         let selected = self.selected();
         let replica = selected.and_then(|s| s.replications.iter().find(|r| r.location == region.name)).cloned();
         let pending = self.pending.get(&region.name).copied();
+        let accepted = pending.is_some() && self.accepted.contains(&region.name);
         let is_home = selected.is_some_and(|s| s.registry.location == region.name)
             || replica.as_ref().is_some_and(|r| r.is_home);
         let phase = replica.as_ref().map(|r| RegionState::from_phase(r.phase()));
@@ -259,17 +282,25 @@ impl Model {
             RegionState::Available => format!("{name} — available"),
             other => format!("{name} — replica {}", other.as_str()),
         };
-        RegionView { region: region.clone(), state, replica, pending, label }
+        RegionView { region: region.clone(), state, replica, pending, accepted, label }
     }
 
     /// Records a write this tab is about to send.
     pub fn begin(&mut self, region: RegionName, pending: Pending) {
+        self.accepted.remove(&region);
         self.pending.insert(region, pending);
+    }
+
+    /// The portal answered the write in `region` with 202: ARM accepted it. Ignored when the
+    /// stream already settled the write. Returns whether anything changed.
+    pub fn accept(&mut self, region: &RegionName) -> bool {
+        self.pending.contains_key(region) && self.accepted.insert(region.clone())
     }
 
     /// Drops the record of a write that failed before ARM accepted it.
     pub fn abandon(&mut self, region: &RegionName) {
         self.pending.remove(region);
+        self.accepted.remove(region);
     }
 
     /// Regions with a write in flight, with their display names, for the progress line.
@@ -292,7 +323,7 @@ impl Model {
             .map(|r| r.location.clone())
             .or_else(|| name.as_str().parse::<RegionName>().ok());
         if let Some(location) = location {
-            self.pending.remove(&location);
+            self.abandon(&location);
         }
     }
 
@@ -305,6 +336,8 @@ impl Model {
             Pending::Create => !present.contains(region),
             Pending::Delete => present.contains(region),
         });
+        let pending = &self.pending;
+        self.accepted.retain(|region| pending.contains_key(region));
     }
 }
 
@@ -428,5 +461,41 @@ mod tests {
         assert_eq!(state_of(&m, "japaneast"), (RegionState::Syncing, "Japan East — replica syncing".into()));
         m.apply(StatusEvent::ReplicationUpserted { registry: key(), replication: replica("westeurope", "Failed", None) });
         assert_eq!(state_of(&m, "westeurope").0, RegionState::Failed);
+    }
+
+    #[test]
+    fn a_write_is_accepted_only_once_the_portal_says_so() {
+        let mut m = model();
+        let je: RegionName = "japaneast".parse().unwrap();
+        assert!(!m.accept(&je), "no write in flight, nothing to accept");
+        assert!(m.accepted.is_empty());
+        m.begin(je.clone(), Pending::Create);
+        assert!(!m.region_view(&je).unwrap().accepted);
+        assert!(m.accept(&je));
+        assert!(m.region_view(&je).unwrap().accepted);
+        m.apply(StatusEvent::ReplicationUpserted { registry: key(), replication: replica("japaneast", "Creating", None) });
+        assert!(m.pending.is_empty() && m.accepted.is_empty());
+        m.begin(je.clone(), Pending::Delete);
+        assert!(!m.region_view(&je).unwrap().accepted, "a new write starts unaccepted");
+        m.abandon(&je);
+        assert!(m.accepted.is_empty());
+    }
+
+    #[test]
+    fn reconnect_delays_grow_to_a_cap_with_jitter() {
+        assert_eq!(reconnect_delay_ms(0, 0.0), 500);
+        assert_eq!(reconnect_delay_ms(0, 1.0), 1_000);
+        assert_eq!(reconnect_delay_ms(1, 1.0), 2_000);
+        assert_eq!(reconnect_delay_ms(3, 0.5), 6_000);
+        for failures in [5, 6, 40, u32::MAX] {
+            assert_eq!(reconnect_delay_ms(failures, 0.0), 15_000);
+            assert_eq!(reconnect_delay_ms(failures, 0.999_999), 30_000);
+        }
+        let mut last = 0;
+        for failures in 0..10 {
+            let d = reconnect_delay_ms(failures, 1.0);
+            assert!(d >= last && d <= RECONNECT_MAX_MS);
+            last = d;
+        }
     }
 }

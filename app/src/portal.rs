@@ -92,12 +92,16 @@ impl Portal {
         let _ = (registry, name);
     }
 
-    /// ARM accepted the write (the stream will show its progress) or refused it (alert).
+    /// The portal answered the write: 202, ARM accepted it (the stream will show its
+    /// progress), or an error (alert).
     #[cfg(feature = "hydrate")]
     fn settle(&self, region: &RegionName, result: Result<(), crate::api::Failure>) {
-        if let Err(message) = result {
-            self.model.update(|m| m.abandon(region));
-            self.alert.set(Some(message));
+        match result {
+            Ok(()) => self.model.maybe_update(|m| m.accept(region)),
+            Err(message) => {
+                self.model.update(|m| m.abandon(region));
+                self.alert.set(Some(message));
+            }
         }
     }
 

@@ -10,8 +10,20 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const BASE_URL = (process.env.REPLIMAP_URL || 'http://127.0.0.1:3000').replace(/\/+$/, '');
-/// The embedded emulator's own address, for fault injection; tests that need it skip without it.
+/// The embedded emulator's own address, for fault injection and out-of-band ARM writes.
 export const EMULATOR_URL = (process.env.REPLIMAP_EMULATOR_URL || '').replace(/\/+$/, '');
+/// `skip` option for suites and tests that need the emulator. Locally they skip without
+/// REPLIMAP_EMULATOR_URL; under CI they run, and `requireEmulator()` makes them fail.
+export const EMULATOR_SKIP = (EMULATOR_URL || process.env.CI) ? false : 'REPLIMAP_EMULATOR_URL is not set';
+
+/** Fails loudly when a test that needs the emulator runs without its address (under CI). */
+export function requireEmulator() {
+  if (!EMULATOR_URL) {
+    throw new Error(
+      'REPLIMAP_EMULATOR_URL is not set, but CI is: start the portal with REPLIMAP_EMULATOR_LISTEN and set REPLIMAP_EMULATOR_URL to match (see end2end/README.md)',
+    );
+  }
+}
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
 /// States a marker shows while ARM (or the initial sync) is still working.
@@ -54,6 +66,37 @@ export async function apiWrite(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status;
+}
+
+/** The portal's registry (`key` of /api/v1/registries) whose name is `name`. */
+export async function registryKey(name) {
+  const summaries = await api('/api/v1/registries');
+  const reg = summaries.find((r) => r.key.name === name);
+  if (!reg) throw new Error(`registry ${name} not in /api/v1/registries`);
+  return reg.key;
+}
+
+/// ARM api-version of the replication calls made directly to the emulator.
+const ARM_API_VERSION = '2025-04-01';
+
+/**
+ * A write straight to the emulator's ARM API, past the portal (as the Azure portal or the az
+ * CLI would make it): `PUT` creates the replica named after `region` there, `DELETE` removes it.
+ * Returns the HTTP status.
+ */
+export async function armReplicationWrite(method, key, region) {
+  requireEmulator();
+  const url =
+    `${EMULATOR_URL}/subscriptions/${key.subscriptionId}/resourceGroups/${key.resourceGroup}` +
+    `/providers/Microsoft.ContainerRegistry/registries/${key.name}/replications/${region}?api-version=${ARM_API_VERSION}`;
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+    body: method === 'PUT' ? JSON.stringify({ location: region, properties: {} }) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`ARM ${method} ${url}: ${res.status} ${text}`);
   return res.status;
 }
 
@@ -127,6 +170,30 @@ export class PortalPage {
       { timeout, polling: 50 },
     );
     return handle.jsonValue();
+  }
+
+  /**
+   * Starts recording every `data-state` the marker of `region` takes (a MutationObserver,
+   * so no state is missed between two polls); read it with `markerHistory`.
+   */
+  async recordMarker(region) {
+    await this.page.evaluate((r) => {
+      const el = document.querySelector(`.region-marker[data-region="${r}"]`);
+      window.__markerOld ??= {};
+      window.__markerOld[r] = [];
+      new MutationObserver((records) => {
+        for (const rec of records) window.__markerOld[r].push(rec.oldValue);
+      }).observe(el, { attributes: true, attributeFilter: ['data-state'], attributeOldValue: true });
+    }, region);
+  }
+
+  /** The states the marker went through since `recordMarker`, oldest first, current last. */
+  async markerHistory(region) {
+    return this.page.evaluate((r) => {
+      const el = document.querySelector(`.region-marker[data-region="${r}"]`);
+      const all = [...(window.__markerOld?.[r] ?? []), el?.dataset.state];
+      return all.filter((s, i) => i === 0 || s !== all[i - 1]);
+    }, region);
   }
 
   row(name) {

@@ -6,27 +6,84 @@
 
 use leptos::html::Dialog;
 use leptos::prelude::*;
-use replimap_types::{RegionName, RegistrySummary};
+use replimap_types::{RegionName, Replication};
 
-use crate::model::{Pending, RegionView};
+use crate::model::{Pending, RegionState, RegionView};
 use crate::portal::Portal;
+
+/// What the open dialog shows, derived from the model by a `Memo`: the body is rebuilt only
+/// when this changes, not on every stream event (an event about another region would
+/// otherwise replace the focused button under the user's keyboard).
+#[derive(Debug, Clone, PartialEq)]
+enum Shown {
+    /// A region that is not on the map (not among the regions that accept replicas, or the
+    /// regions have not loaded yet), e.g. opened from its table row.
+    Unlisted {
+        title: String,
+        regions_loaded: bool,
+        replica: Option<Replication>,
+    },
+    /// No replicable registry is selected.
+    NoRegistry { title: String },
+    /// A region on the map of the selected registry.
+    Region {
+        view: Box<RegionView>,
+        registry: String,
+        /// The replica this dialog showed has gone (deleted here or elsewhere): say so rather
+        /// than turn into the Create form under the user's cursor.
+        deleted: bool,
+    },
+}
+
+impl Shown {
+    fn derive(portal: Portal, prev: Option<&Shown>) -> Option<Self> {
+        let region = portal.dialog.get()?;
+        portal.model.with(|m| {
+            let Some(view) = m.region_view(&region) else {
+                let replica = m.selected().and_then(|s| s.replications.iter().find(|r| r.location == region)).cloned();
+                return Some(Self::Unlisted {
+                    title: m.display_name(&region),
+                    regions_loaded: !m.regions.is_empty(),
+                    replica,
+                });
+            };
+            let Some(registry) = m.selected_registry() else {
+                return Some(Self::NoRegistry { title: view.region.display_name.clone() });
+            };
+            let showed_replica = matches!(
+                prev,
+                Some(Self::Region { view: before, deleted, .. })
+                    if before.region.name == region && (before.replica.is_some() || *deleted)
+            );
+            let deleted = view.replica.is_none()
+                && match view.pending {
+                    Some(Pending::Delete) => true,
+                    Some(Pending::Create) => false,
+                    None => showed_replica,
+                };
+            Some(Self::Region { view: Box::new(view), registry: registry.key.name.to_string(), deleted })
+        })
+    }
+}
 
 /// `<dialog id="region-dialog" aria-modal="true">`. Buttons: "Create replica", "Delete replica",
 /// "Cancel", "Close".
 #[component]
 pub fn ReplicaDialog(portal: Portal) -> impl IntoView {
     let node = NodeRef::<Dialog>::new();
+    let shown = Memo::new(move |prev: Option<&Option<Shown>>| Shown::derive(portal, prev.and_then(Option::as_ref)));
     #[cfg(feature = "hydrate")]
-    browser::sync_open_state(node, portal);
+    {
+        browser::sync_open_state(node, portal);
+        browser::keep_focus_inside(node, shown);
+    }
 
     let close = move || portal.dialog.set(None);
     let content = move || {
-        let region = portal.dialog.get()?;
-        let (view, registry) = portal.model.with(|m| (m.region_view(&region), m.selected_registry().cloned()));
-        let view = view?;
-        Some(match registry {
-            None => no_registry(&view, close).into_any(),
-            Some(registry) => body(&view, &registry, portal).into_any(),
+        shown.get().map(|shown| match shown {
+            Shown::Unlisted { title, regions_loaded, replica } => unlisted(title, regions_loaded, replica, close).into_any(),
+            Shown::NoRegistry { title } => no_registry(title, close).into_any(),
+            Shown::Region { view, registry, deleted } => body(&view, &registry, deleted, portal).into_any(),
         })
     };
     view! {
@@ -55,19 +112,44 @@ fn event_target_is_current(ev: &leptos::ev::MouseEvent) -> bool {
     }
 }
 
-fn no_registry(view: &RegionView, close: impl Fn() + Copy + 'static) -> impl IntoView {
+fn close_button(close: impl Fn() + Copy + Send + 'static) -> impl IntoView {
     view! {
-        <h2 id="dialog-title">{view.region.display_name.clone()}</h2>
-        <p>"No registry that supports geo-replication is selected."</p>
         <div class="dialog-actions">
             <button type="button" data-autofocus="" on:click=move |_| close()>"Close"</button>
         </div>
     }
 }
 
-fn body(view: &RegionView, registry: &RegistrySummary, portal: Portal) -> impl IntoView {
+fn no_registry(title: String, close: impl Fn() + Copy + Send + 'static) -> impl IntoView {
+    view! {
+        <h2 id="dialog-title">{title}</h2>
+        <p>"No registry that supports geo-replication is selected."</p>
+        {close_button(close)}
+    }
+}
+
+fn unlisted(
+    title: String,
+    regions_loaded: bool,
+    replica: Option<Replication>,
+    close: impl Fn() + Copy + Send + 'static,
+) -> impl IntoView {
+    let text = if regions_loaded {
+        format!("{title} is not among the regions that accept replicas, so it is not on the map and cannot be managed here.")
+    } else {
+        "The list of regions has not loaded, so this region cannot be managed yet.".to_owned()
+    };
+    view! {
+        <h2 id="dialog-title">{title}</h2>
+        {replica.as_ref().map(status_list)}
+        <p>{text}</p>
+        {close_button(close)}
+    }
+}
+
+fn body(view: &RegionView, reg: &str, deleted: bool, portal: Portal) -> impl IntoView {
     let close = move || portal.dialog.set(None);
-    let reg = registry.key.name.to_string();
+    let reg = reg.to_owned();
     let region = view.region.display_name.clone();
     let name: RegionName = view.region.name.clone();
     match (&view.replica, view.pending) {
@@ -76,18 +158,26 @@ fn body(view: &RegionView, registry: &RegistrySummary, portal: Portal) -> impl I
             <p>
                 {format!("{region} is the home region of {reg}: the registry was created there and its home replica cannot be deleted.")}
             </p>
-            {status_list(view)}
-            <div class="dialog-actions">
-                <button type="button" data-autofocus="" on:click=move |_| close()>"Close"</button>
-            </div>
+            {view.replica.as_ref().map(status_list)}
+            {close_button(close)}
+        }
+        .into_any(),
+        (None, _) if deleted => view! {
+            <h2 id="dialog-title">{format!("The replica of {reg} in {region} was deleted")}</h2>
+            <p>{format!("{region} no longer holds a replica of {reg}.")}</p>
+            {close_button(close)}
+        }
+        .into_any(),
+        (None, Some(Pending::Create)) if !view.accepted => view! {
+            <h2 id="dialog-title">{format!("Creating a replica of {reg} in {region}")}</h2>
+            <p>"Sending the request to ARM…"</p>
+            {close_button(close)}
         }
         .into_any(),
         (None, Some(Pending::Create)) => view! {
             <h2 id="dialog-title">{format!("Creating a replica of {reg} in {region}")}</h2>
             <p>"ARM accepted the request; the replica appears here as soon as provisioning starts."</p>
-            <div class="dialog-actions">
-                <button type="button" data-autofocus="" on:click=move |_| close()>"Close"</button>
-            </div>
+            {close_button(close)}
         }
         .into_any(),
         (None, _) => {
@@ -117,11 +207,11 @@ fn body(view: &RegionView, registry: &RegistrySummary, portal: Portal) -> impl I
             .into_any()
         }
         (Some(replica), pending) => {
-            let deleting = pending == Some(Pending::Delete) || view.state == crate::model::RegionState::Deleting;
+            let deleting = pending == Some(Pending::Delete) || view.state == RegionState::Deleting;
             let command = format!("az acr replication delete --registry {reg} --name {}", replica.name);
             view! {
                 <h2 id="dialog-title">{format!("Delete the replica of {reg} in {region}?")}</h2>
-                {status_list(view)}
+                {status_list(replica)}
                 <p>
                     {format!("Clients near {region} will be served by another replica. The images stay in the other regions of {reg}.")}
                 </p>
@@ -147,19 +237,17 @@ fn body(view: &RegionView, registry: &RegistrySummary, portal: Portal) -> impl I
     }
 }
 
-fn status_list(view: &RegionView) -> impl IntoView {
-    view.replica.as_ref().map(|r| {
-        view! {
-            <dl class="replica-status">
-                <div><dt>"Provisioning state"</dt><dd>{r.provisioning_state.to_string()}</dd></div>
-                <div><dt>"Status"</dt><dd>{r.status.display_status.clone().unwrap_or_else(|| "—".to_owned())}</dd></div>
-                <div>
-                    <dt>"Region endpoint enabled"</dt>
-                    <dd>{if r.region_endpoint_enabled { "True" } else { "False" }}</dd>
-                </div>
-            </dl>
-        }
-    })
+fn status_list(r: &Replication) -> impl IntoView {
+    view! {
+        <dl class="replica-status">
+            <div><dt>"Provisioning state"</dt><dd>{r.provisioning_state.to_string()}</dd></div>
+            <div><dt>"Status"</dt><dd>{r.status.display_status.clone().unwrap_or_else(|| "—".to_owned())}</dd></div>
+            <div>
+                <dt>"Region endpoint enabled"</dt>
+                <dd>{if r.region_endpoint_enabled { "True" } else { "False" }}</dd>
+            </div>
+        </dl>
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -189,12 +277,7 @@ mod browser {
                 }
                 // The body renders in the same tick; focus once it is in the DOM.
                 let dialog = dialog.clone();
-                request_animation_frame(move || {
-                    let target = dialog.query_selector("[data-autofocus]").ok().flatten();
-                    if let Some(el) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
-                        let _ = el.focus();
-                    }
-                });
+                request_animation_frame(move || focus_default(&dialog));
             } else if !wanted && dialog.open() {
                 dialog.close();
             }
@@ -206,6 +289,34 @@ mod browser {
                 }
             }
         });
+    }
+
+    /// When the body is rebuilt while the dialog is open (the region's state changed), the
+    /// focused button goes with the old body; focus the new body's default button instead of
+    /// leaving focus on `<body>`, outside the modal.
+    pub fn keep_focus_inside(node: NodeRef<Dialog>, shown: Memo<Option<super::Shown>>) {
+        Effect::new(move |_| {
+            shown.track();
+            let Some(dialog) = node.get_untracked() else { return };
+            // After the render effect has replaced the body.
+            request_animation_frame(move || {
+                if !dialog.open() {
+                    return;
+                }
+                let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+                if active.is_some_and(|a| dialog.contains(Some(&a))) {
+                    return;
+                }
+                focus_default(&dialog);
+            });
+        });
+    }
+
+    fn focus_default(dialog: &web_sys::HtmlDialogElement) {
+        let target = dialog.query_selector("[data-autofocus]").ok().flatten();
+        if let Some(el) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
     }
 
     fn active_element() -> Option<HtmlElement> {

@@ -39,9 +39,7 @@ impl ArmClient {
         name: &ReplicationName,
         body: &ReplicationPut,
     ) -> Result<(ArmReplication, Option<LroPoller>), ArmError> {
-        let body = serde_json::to_value(body).map_err(|e| ArmError::Decode(e.to_string()))?;
-        let resp = self.send(Method::PUT, self.replication_url(reg, Some(name))?, Some(&body)).await?;
-        Ok((resp.json()?, LroPoller::from_response(self, &resp)?))
+        self.write_replication(Method::PUT, reg, name, body).await
     }
 
     /// Replications_Update (PATCH of tags and routing).
@@ -51,8 +49,19 @@ impl ArmClient {
         name: &ReplicationName,
         patch: &ReplicationPatch,
     ) -> Result<(ArmReplication, Option<LroPoller>), ArmError> {
-        let body = serde_json::to_value(patch).map_err(|e| ArmError::Decode(e.to_string()))?;
-        let resp = self.send(Method::PATCH, self.replication_url(reg, Some(name))?, Some(&body)).await?;
+        self.write_replication(Method::PATCH, reg, name, patch).await
+    }
+
+    /// PUT or PATCH: both answer with the resource and, when long-running, `Azure-AsyncOperation`.
+    async fn write_replication(
+        &self,
+        method: Method,
+        reg: &RegistryKey,
+        name: &ReplicationName,
+        body: &impl serde::Serialize,
+    ) -> Result<(ArmReplication, Option<LroPoller>), ArmError> {
+        let body = serde_json::to_value(body).map_err(|e| ArmError::Decode(e.to_string()))?;
+        let resp = self.send(method, self.replication_url(reg, Some(name))?, Some(&body)).await?;
         Ok((resp.json()?, LroPoller::from_response(self, &resp)?))
     }
 

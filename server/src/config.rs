@@ -30,6 +30,8 @@ const KEYS: &[(&str, &str, &str, &str)] = &[
     ("port", "REPLIMAP_PORT", "--port", "portal port (keeps the host of `listen`)"),
     ("http.allowed_hosts", "REPLIMAP_ALLOWED_HOSTS", "--allowed-hosts", "extra Host names (host:port, comma-separated; * = any) besides localhost"),
     ("subscriptions", "REPLIMAP_SUBSCRIPTIONS", "--subscriptions", "comma-separated subscription ids (default: all visible)"),
+    ("resource_groups", "REPLIMAP_RESOURCE_GROUPS", "--resource-groups", "only registries in these resource groups (comma-separated)"),
+    ("registries", "REPLIMAP_REGISTRIES", "--registries", "only these registries (names, comma-separated)"),
     ("arm.credential", "REPLIMAP_CREDENTIAL", "--credential", "emulator | managed_identity | workload_identity | client_secret | azure_cli"),
     ("arm.endpoint", "REPLIMAP_ARM_ENDPOINT", "--arm-endpoint", "ARM base URL (default https://management.azure.com)"),
     ("arm.tenant_id", "AZURE_TENANT_ID", "--tenant-id", "Entra tenant (client_secret)"),
@@ -77,6 +79,26 @@ pub struct Config {
     pub poll: PollIntervals,
     /// Host names (host:port) the portal answers to besides loopback; `*` accepts any.
     pub allowed_hosts: Vec<String>,
+    /// Narrows which registries are shown.
+    pub filter: RegistryFilter,
+}
+
+/// Optional narrowing of the registries in the configured subscriptions. Names compare
+/// case-insensitively, as ARM does; an empty list means no restriction.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryFilter {
+    /// Resource groups to include.
+    pub resource_groups: Vec<String>,
+    /// Registry names to include.
+    pub registries: Vec<String>,
+}
+
+impl RegistryFilter {
+    /// Whether a registry passes the filter.
+    pub fn allows(&self, key: &replimap_types::RegistryKey) -> bool {
+        let matches = |list: &[String], v: &str| list.is_empty() || list.iter().any(|x| x.eq_ignore_ascii_case(v));
+        matches(&self.resource_groups, key.resource_group.as_str()) && matches(&self.registries, key.name.as_str())
+    }
 }
 
 /// Settings as dotted keys, before parsing.
@@ -95,6 +117,7 @@ impl Config {
             subscriptions: Vec::new(),
             poll: PollIntervals::default(),
             allowed_hosts: Vec::new(),
+            filter: RegistryFilter::default(),
         }
     }
 
@@ -136,6 +159,10 @@ impl Config {
         for (name, d) in [("poll.fast_ms", c.poll.fast), ("poll.slow_ms", c.poll.slow)] {
             anyhow::ensure!(d >= MIN_POLL, "{name} must be at least {} ms", MIN_POLL.as_millis());
         }
+        let list = |k: &str| -> Vec<String> {
+            get(k).map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+        };
+        c.filter = RegistryFilter { resource_groups: list("resource_groups"), registries: list("registries") };
         if let Some(hosts) = get("http.allowed_hosts") {
             c.allowed_hosts = hosts.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect();
         }

@@ -120,7 +120,7 @@ pub async fn start(
         allowed_hosts: middleware::AllowedHosts::new(addr, &config.allowed_hosts),
         readiness: Arc::default(),
     };
-    tokio::spawn(discover(arm, hub.clone(), config.subscriptions.clone()));
+    tokio::spawn(discover(arm, hub.clone(), config.subscriptions.clone(), config.filter.clone()));
     let app = router(state.clone());
     let closing = hub.clone();
     let shutdown = async move {
@@ -137,11 +137,17 @@ const REDISCOVER: Duration = Duration::from_secs(300);
 
 /// Finds the registries to watch and hands them to the hub; retries until ARM answers,
 /// then re-reads the list every few minutes.
-async fn discover(arm: ArmClient, hub: StatusHub, subscriptions: Vec<replimap_types::SubscriptionId>) {
+async fn discover(
+    arm: ArmClient,
+    hub: StatusHub,
+    subscriptions: Vec<replimap_types::SubscriptionId>,
+    filter: config::RegistryFilter,
+) {
     let mut wait = Duration::from_millis(500);
     loop {
         match list_registries(&arm, &subscriptions).await {
-            Ok(regs) => {
+            Ok(mut regs) => {
+                regs.retain(|r| filter.allows(&r.key));
                 tracing::info!(count = regs.len(), "watching registries");
                 hub.watch(regs);
                 wait = REDISCOVER;

@@ -66,6 +66,8 @@ struct Counters {
     failed: AtomicU64,
     retries: AtomicU64,
     throttle_waits: AtomicU64,
+    /// Answers by status class: 1xx..5xx.
+    by_class: [AtomicU64; 5],
 }
 
 /// Request counters, for metrics.
@@ -81,6 +83,8 @@ pub struct ArmStats {
     pub retries: u64,
     /// Requests the client-side token bucket held back.
     pub throttle_waits: u64,
+    /// ARM answers by status class (`[1xx, 2xx, 3xx, 4xx, 5xx]`).
+    pub by_class: [u64; 5],
 }
 
 /// A client for one ARM endpoint (public cloud, a sovereign cloud, or the emulator).
@@ -134,6 +138,7 @@ impl ArmClient {
             failed: c.failed.load(Ordering::Relaxed),
             retries: c.retries.load(Ordering::Relaxed),
             throttle_waits: c.throttle_waits.load(Ordering::Relaxed),
+            by_class: std::array::from_fn(|i| c.by_class[i].load(Ordering::Relaxed)),
         }
     }
 
@@ -228,6 +233,7 @@ impl ArmClient {
             (failure, ArmError::Transport(e.without_url().to_string()))
         })?;
         let status = resp.status().as_u16();
+        self.counters.by_class[usize::from(status / 100).clamp(1, 5) - 1].fetch_add(1, Ordering::Relaxed);
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map_err(|e| (Failure::Lost, ArmError::Transport(e.without_url().to_string())))?;
         let request_id = headers.get("x-ms-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);

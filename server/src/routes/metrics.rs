@@ -30,6 +30,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let arm = state.arm.stats();
     metric(&mut out, "replimap_arm_requests_total", "counter", "HTTP attempts sent to ARM.");
     let _ = writeln!(out, "replimap_arm_requests_total {}", arm.requests);
+    metric(&mut out, "replimap_arm_responses_total", "counter", "ARM answers by status class.");
+    for (i, n) in arm.by_class.iter().enumerate() {
+        let _ = writeln!(out, "replimap_arm_responses_total{{class=\"{}xx\"}} {n}", i + 1);
+    }
     metric(&mut out, "replimap_arm_throttled_total", "counter", "ARM answers with 429.");
     let _ = writeln!(out, "replimap_arm_throttled_total {}", arm.throttled);
     metric(&mut out, "replimap_arm_retries_total", "counter", "ARM attempts that were retries.");

@@ -25,7 +25,12 @@ impl TestPortal {
     }
 
     pub async fn with_seed(seed: Seed) -> Self {
-        let config = Config {
+        Self::with_seed_and(seed, |_| {}).await
+    }
+
+    /// A portal whose config `tweak` adjusts; waits for the first poll of the first watched registry.
+    pub async fn with_seed_and(seed: Seed, tweak: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             arm: ArmMode::Emulator {
                 provisioning_delay: Duration::from_millis(600),
@@ -35,7 +40,9 @@ impl TestPortal {
             subscriptions: Vec::new(),
             poll: PollIntervals { fast: Duration::from_millis(100), slow: Duration::from_millis(500) },
             allowed_hosts: Vec::new(),
+            filter: Default::default(),
         };
+        tweak(&mut config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let options = LeptosOptions::builder().output_name("replimap").build();
         let portal = start(config, options, async {
@@ -44,19 +51,17 @@ impl TestPortal {
         .await
         .unwrap();
         let t = Self { portal, http: reqwest::Client::new(), shutdown: Some(tx) };
-        // Wait until the docs registry has been polled once: writes are validated against it.
-        let key = replimap_types::RegistryKey {
-            subscription_id: SUB.parse().unwrap(),
-            resource_group: "myresourcegroup".parse().unwrap(),
-            name: "myACR0007".parse().unwrap(),
-        };
+        // Wait until every watched, replicable registry has been polled once: writes are
+        // validated against that state.
         for _ in 0..100 {
-            if t.portal.state.hub.polled(&key) {
+            let hub = &t.portal.state.hub;
+            let regs = hub.registries();
+            if hub.discovered() && regs.iter().filter(|r| r.replicable).all(|r| hub.polled(&r.key)) {
                 return t;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("portal never polled its registry");
+        panic!("portal never polled its registries");
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,4 +1,4 @@
-//! Replays every example in `shared/azure-specs/**/examples/*.json` against
+//! Replays every example in `tests/fixtures/azure-specs/**/examples/*.json` (the official spec's examples) against
 //! the emulator and compares status codes, LRO headers and body *shapes*
 //! (same keys recursively, same JSON types; values such as ids, timestamps
 //! and login servers are ignored).
@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::support::*;
 
-const SPECS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/azure-specs");
+const SPECS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/azure-specs");
 const EX_RG: &str = "myResourceGroup";
 const EX_REG: &str = "myRegistry";
 const EX_REP: &str = "myReplication";

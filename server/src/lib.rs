@@ -118,7 +118,7 @@ pub async fn start(
         http: Arc::default(),
         operations: Default::default(),
         allowed_hosts: middleware::AllowedHosts::new(addr, &config.allowed_hosts),
-        readiness: Arc::default(),
+        ready_at: Arc::default(),
     };
     tokio::spawn(discover(arm, hub.clone(), config.subscriptions.clone(), config.filter.clone()));
     let app = router(state.clone());

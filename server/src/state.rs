@@ -31,8 +31,8 @@ pub struct AppState {
     pub operations: Operations,
     /// Host names the portal answers to.
     pub allowed_hosts: AllowedHosts,
-    /// Last readiness check, so probes do not spend ARM's budget on every call.
-    pub readiness: Arc<std::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>>,
+    /// When ARM last answered a readiness check, so probes do not spend ARM's budget on every call.
+    pub ready_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 /// Portal responses by status class.

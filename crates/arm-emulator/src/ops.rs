@@ -111,6 +111,11 @@ impl Store {
         name
     }
 
+    /// The monitor path (`Azure-AsyncOperation` or `Location`) of an operation just started.
+    pub fn poll_path(&self, op: &str) -> String {
+        self.operation(op).map(|o| o.poll_path.clone()).unwrap_or_default()
+    }
+
     /// Finishes every operation that is due, oldest first.
     pub fn tick(&mut self, now: Instant) {
         let mut due: Vec<(Instant, String)> = self

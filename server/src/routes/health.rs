@@ -25,23 +25,17 @@ const READINESS_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// `GET /readyz`: ARM answers with the configured credentials, and the registry list is known.
 pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Value>> {
-    let cached = {
-        let guard = state.readiness.lock().unwrap_or_else(|p| p.into_inner());
-        guard.as_ref().filter(|(at, _)| at.elapsed() < READINESS_TTL).map(|(_, r)| r.clone())
-    };
-    let result = match cached {
-        Some(r) => r,
-        None => {
-            // A subscription listing is the cheapest authenticated read and proves the token works.
-            let r = state.arm.list_subscriptions().await.map(drop).map_err(|e| e.public_message());
-            // Only success is cached: while ARM fails, every probe should see the current truth.
-            if r.is_ok() {
-                *state.readiness.lock().unwrap_or_else(|p| p.into_inner()) = Some((std::time::Instant::now(), r.clone()));
-            }
-            r
-        }
-    };
-    result.map_err(|m| AppError::Unavailable(format!("Azure Resource Manager is not usable: {m}")))?;
+    let fresh = state.ready_at.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|at| at.elapsed() < READINESS_TTL);
+    if !fresh {
+        // A subscription listing is the cheapest authenticated read and proves the token works.
+        // Only success is remembered: while ARM fails, every probe sees the current truth.
+        state
+            .arm
+            .list_subscriptions()
+            .await
+            .map_err(|e| AppError::Unavailable(format!("Azure Resource Manager is not usable: {}", e.public_message())))?;
+        *state.ready_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+    }
     if !state.hub.discovered() {
         return Err(AppError::Unavailable("The registry list has not been read yet.".into()));
     }

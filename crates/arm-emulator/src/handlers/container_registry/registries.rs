@@ -78,10 +78,7 @@ pub(crate) fn delete(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Res
         delay,
         failure: None,
     });
-    let poll_path = store
-        .operation(&op)
-        .map(|o| o.poll_path.clone())
-        .unwrap_or_default();
+    let poll_path = store.poll_path(&op);
     if let Some(r) = store.registries.get_mut(idx) {
         r.active_op = Some(op);
         docs::set_state(&mut r.doc, "Deleting", None, &docs::now());

@@ -88,10 +88,7 @@ pub(crate) fn delete(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> Ar
         delay,
         failure: None,
     });
-    let poll_path = store
-        .operation(&op)
-        .map(|o| o.poll_path.clone())
-        .unwrap_or_default();
+    let poll_path = store.poll_path(&op);
     // Taking ownership cancels a running create/update of this replica.
     if let Some(replica) = store
         .registry_by_id_mut(&registry_id)

@@ -128,6 +128,10 @@ impl Config {
         let flags = from_args(args)?;
         let file = flags.get("config").or_else(|| env.get("REPLIMAP_CONFIG")).cloned();
         let mut merged = Layer::new();
+        // cargo-leptos passes the site address this way; it is the lowest-priority `listen`.
+        if let Some(site) = env.get("LEPTOS_SITE_ADDR") {
+            merged.insert("listen".into(), site.clone());
+        }
         if let Some(path) = file {
             let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("config file {path}: {e}"))?;
             merged.extend(from_toml(&text, &mut warnings).map_err(|e| anyhow::anyhow!("config file {path}: {e}"))?);
@@ -314,6 +318,14 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn cargo_leptos_site_address_is_the_lowest_layer() {
+        let (c, _) = Config::load(&env(&[("LEPTOS_SITE_ADDR", "127.0.0.1:3100")]), &[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3100");
+        let (c, _) = Config::load(&env(&[("LEPTOS_SITE_ADDR", "127.0.0.1:3100"), ("REPLIMAP_PORT", "3200")]), &[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3200");
     }
 
     #[test]

@@ -19,14 +19,7 @@ async fn main() -> anyhow::Result<()> {
     for w in warnings {
         tracing::warn!("{w}");
     }
-    // LEPTOS_SITE_ADDR (set by cargo-leptos) is the default listen address when nothing else is configured.
     let mut leptos = get_configuration(None)?.leptos_options;
-    let mut config = config;
-    let explicit = ["REPLIMAP_LISTEN", "REPLIMAP_PORT", "REPLIMAP_CONFIG"].iter().any(|k| env.contains_key(*k))
-        || args.iter().any(|a| a.starts_with("--listen") || a.starts_with("--port") || a.starts_with("--config"));
-    if !explicit && env.contains_key("LEPTOS_SITE_ADDR") {
-        config.listen = leptos.site_addr;
-    }
     leptos.site_addr = config.listen;
     let emulated = matches!(config.arm, ArmMode::Emulator { .. });
     let portal = start(config, leptos, shutdown_signal()).await?;

@@ -27,6 +27,8 @@ pub struct Sequenced {
     pub id: u64,
     /// The JSON of the event (SSE `data:`).
     pub json: String,
+    /// Whether it is a full snapshot (which replaces, rather than updates, a client's state).
+    pub snapshot: bool,
 }
 
 /// Poll cadence.
@@ -143,8 +145,8 @@ impl StatusHub {
             // Clients that subscribed before (an empty snapshot, or an older registry list)
             // learn about the new registries through a fresh snapshot in the stream.
             if first || !fresh.is_empty() {
-                let snap = snapshot_locked(&st);
-                self.send_locked(&mut st, &serde_json::from_str(&snap.json).unwrap_or(StatusEvent::Snapshot { registries: Vec::new() }));
+                let event = snapshot_event(&st);
+                self.send_locked(&mut st, &event);
             }
         }
         for reg in fresh.into_iter().filter(|r| r.replicable) {
@@ -256,7 +258,8 @@ impl StatusHub {
                 return;
             }
         };
-        let msg = Arc::new(Sequenced { id: st.seq, json });
+        let snapshot = matches!(event, StatusEvent::Snapshot { .. });
+        let msg = Arc::new(Sequenced { id: st.seq, json, snapshot });
         if st.history.len() == HISTORY {
             st.history.pop_front();
         }
@@ -332,10 +335,13 @@ impl StatusHub {
     }
 }
 
+fn snapshot_event(st: &HubState) -> StatusEvent {
+    StatusEvent::Snapshot { registries: st.registries.values().cloned().collect() }
+}
+
 fn snapshot_locked(st: &HubState) -> Arc<Sequenced> {
-    let event = StatusEvent::Snapshot { registries: st.registries.values().cloned().collect() };
-    let json = serde_json::to_string(&event).unwrap_or_else(|_| r#"{"type":"snapshot","registries":[]}"#.into());
-    Arc::new(Sequenced { id: st.seq, json })
+    let json = serde_json::to_string(&snapshot_event(st)).unwrap_or_else(|_| r#"{"type":"snapshot","registries":[]}"#.into());
+    Arc::new(Sequenced { id: st.seq, json, snapshot: true })
 }
 
 fn apply(registries: &mut BTreeMap<RegistryKey, RegistryState>, event: &StatusEvent) {

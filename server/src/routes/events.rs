@@ -47,7 +47,7 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Sse<im
             };
             // After a resync snapshot the channel still holds older events; replaying
             // them on top of the snapshot would move the client back in time.
-            if msg.id <= floor && !msg.json.starts_with(r#"{"type":"snapshot""#) {
+            if msg.id <= floor && !msg.snapshot {
                 continue;
             }
             floor = floor.max(msg.id);

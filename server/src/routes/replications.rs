@@ -42,8 +42,12 @@ impl RegistryPath {
 }
 
 impl ReplicationPath {
+    fn key(&self) -> AppResult<RegistryKey> {
+        validate::registry_key(&self.subscription_id, &self.resource_group, &self.registry)
+    }
+
     fn parts(&self) -> AppResult<(RegistryKey, ReplicationName)> {
-        let key = validate::registry_key(&self.subscription_id, &self.resource_group, &self.registry)?;
+        let key = self.key()?;
         Ok((key, validate::replication_name(&self.name)?))
     }
 }
@@ -92,7 +96,7 @@ pub async fn create(
     Path(p): Path<ReplicationPath>,
     json: Result<Json<CreateReplication>, JsonRejection>,
 ) -> AppResult<impl IntoResponse> {
-    let key = validate::registry_key(&p.subscription_id, &p.resource_group, &p.registry)?;
+    let key = p.key()?;
     start_create(state, key, Some(p.name.clone()), body(json)?).await
 }
 

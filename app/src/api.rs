@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use replimap_types::{ApiError, CreateReplication, Region, RegistryKey, Replication, ReplicationName, StatusEvent};
+use replimap_types::{ApiError, CreateReplication, RegistryKey, Replication, ReplicationName, StatusEvent, UpdateReplication};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -19,19 +19,6 @@ const CSRF_HEADER: &str = "x-replimap-csrf";
 
 /// A failed call, as a sentence for the alert.
 pub type Failure = String;
-
-/// `GET /api/v1/locations`: every region, including those that take no replicas.
-pub async fn locations() -> Result<Vec<Region>, Failure> {
-    let response = send("GET", &format!("{API}/locations"), None).await?;
-    json(&response).await
-}
-
-/// `GET /healthz`: whether the portal runs against the embedded emulator.
-pub async fn emulated() -> Result<bool, Failure> {
-    let response = send("GET", "/healthz", None).await?;
-    let health: serde_json::Value = json(&response).await?;
-    Ok(health.get("arm").and_then(|v| v.as_str()) == Some("emulator"))
-}
 
 /// `PUT …/replications/{name}`: asks ARM for a replica. `Ok` means the portal answered 202:
 /// accepted, not done.
@@ -45,15 +32,31 @@ pub async fn create_replication(
     json(&response).await
 }
 
+/// `PATCH …/replications/{name}`: changes routing and tags (`Ok`: 202, accepted).
+pub async fn update_replication(
+    registry: &RegistryKey,
+    name: &ReplicationName,
+    body: &UpdateReplication,
+) -> Result<(), Failure> {
+    let body = serde_json::to_string(body).map_err(|e| format!("Could not encode the request: {e}"))?;
+    let response = send("PATCH", &replication_url(registry, name), Some(&body)).await?;
+    drain(response).await;
+    Ok(())
+}
+
 /// `DELETE …/replications/{name}`: asks ARM to remove a replica (`Ok`: 202, accepted).
 pub async fn delete_replication(registry: &RegistryKey, name: &ReplicationName) -> Result<(), Failure> {
     let response = send("DELETE", &replication_url(registry, name), None).await?;
-    // Read the (ignored) body: an unread body is cancelled when the Response is collected,
-    // which the browser reports as a failed request.
+    drain(response).await;
+    Ok(())
+}
+
+/// Reads an ignored body: an unread body is cancelled when the Response is collected,
+/// which the browser reports as a failed request.
+async fn drain(response: Response) {
     if let Ok(promise) = response.text() {
         let _ = JsFuture::from(promise).await;
     }
-    Ok(())
 }
 
 /// Any JSON document served by the portal (used for the static world outline), as a JS value.
@@ -127,6 +130,8 @@ pub enum StreamMessage {
     Open,
     /// One event.
     Event(StatusEvent),
+    /// The server's periodic "still here" (nothing changed).
+    Heartbeat,
     /// The connection dropped; a new one is on its way.
     Lost,
     /// A message that is not a `StatusEvent` (a newer server?).
@@ -155,6 +160,8 @@ struct Connection {
     failures: u32,
     /// The pending `setTimeout` of the next attempt, if one is scheduled.
     retry_timer: Option<i32>,
+    /// The subscriber, for reconnects started from outside.
+    handler: Option<Handler>,
 }
 
 impl EventStream {
@@ -163,6 +170,26 @@ impl EventStream {
         let inner = Rc::new(RefCell::new(Connection::default()));
         connect(&inner, Rc::new(handler));
         Self { inner }
+    }
+}
+
+impl EventStream {
+    /// Drops the current connection and opens a new one now (the stream went quiet: a
+    /// half-open connection raises no error by itself).
+    pub fn reconnect(&self) {
+        let handler = {
+            let mut conn = self.inner.borrow_mut();
+            if conn.closed || conn.retry_timer.is_some() {
+                return;
+            }
+            if let Some(source) = conn.source.take() {
+                source.close();
+            }
+            conn.handler.clone()
+        };
+        if let Some(handler) = handler {
+            connect(&self.inner, handler);
+        }
     }
 }
 
@@ -207,6 +234,10 @@ fn connect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
             }
         })
     };
+    let on_heartbeat = {
+        let handler = handler.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |_| handler(StreamMessage::Heartbeat))
+    };
     let on_error = {
         let handler = handler.clone();
         let weak = Rc::downgrade(inner);
@@ -223,11 +254,15 @@ fn connect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    if let Err(e) = source.add_event_listener_with_callback("heartbeat", on_heartbeat.as_ref().unchecked_ref()) {
+        leptos::logging::warn!("no heartbeat listener: {}", describe_js(&e));
+    }
     let mut conn = inner.borrow_mut();
+    conn.handler = Some(handler);
     if let Some(old) = conn.source.replace(source) {
         old.close();
     }
-    conn.callbacks = vec![on_open, on_message, on_error];
+    conn.callbacks = vec![on_open, on_message, on_heartbeat, on_error];
 }
 
 /// Opens a new stream after the backoff delay; at most one attempt is scheduled at a time.
@@ -255,5 +290,32 @@ fn schedule_reconnect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
     match window.set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), timeout) {
         Ok(timer) => conn.retry_timer = Some(timer),
         Err(e) => leptos::logging::warn!("could not schedule a reconnect: {}", describe_js(&e)),
+    }
+}
+
+/// A `setInterval` that stops when dropped.
+pub struct Interval {
+    handle: i32,
+    // Lives as long as the timer that calls it.
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Interval {
+    /// Calls `f` every `ms` milliseconds.
+    pub fn every(ms: i32, f: impl FnMut() + 'static) -> Option<Self> {
+        let callback = Closure::<dyn FnMut()>::new(f);
+        let window = web_sys::window()?;
+        let handle = window
+            .set_interval_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), ms)
+            .ok()?;
+        Some(Self { handle, _callback: callback })
+    }
+}
+
+impl Drop for Interval {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            window.clear_interval_with_handle(self.handle);
+        }
     }
 }

@@ -25,8 +25,11 @@ use crate::pages::map::MapPage;
 ///
 /// Leaflet is a classic script in the head, before the hydration script, so `L` exists when
 /// the WASM module starts. The empty data-URL icon stops the browser from asking for
-/// `/favicon.ico` (a 404 would show as a console error).
+/// `/favicon.ico` (a 404 would show as a console error). The page's data (provided by the
+/// server as a `PageData` context) rides along as JSON, so the browser hydrates from the
+/// same data the server rendered with, without a round trip.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let data = use_context::<replimap_types::PageData>().map(|d| replimap_types::page_data_json(&d));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -39,6 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                {data.map(|json| view! { <script id=replimap_types::PAGE_DATA_ID type="application/json" inner_html=json></script> })}
             </head>
             <body>
                 <App/>

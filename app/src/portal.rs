@@ -1,13 +1,45 @@
 //! The page's reactive state and the user's actions on it.
 //!
-//! `Portal` is a bundle of signals, `Copy`, handed to components as a prop. On the server it
-//! stays at its defaults, so the server renders the skeleton that hydration expects; in the
-//! browser `start` fills it from the API and the status stream.
+//! `Portal` is a bundle of signals, `Copy`, handed to components as a prop. Both sides start
+//! from the same `PageData` (the server renders with it and embeds it in the page), so the
+//! first render shows the replicas and hydration finds exactly what it expects; in the
+//! browser `start` then keeps it live from the status stream.
 
 use leptos::prelude::*;
-use replimap_types::RegionName;
+use replimap_types::{CreateReplication, PageData, RegionName, UiSettings, UpdateReplication};
 
 use crate::model::{Model, Pending, StreamStatus};
+
+/// Which step of the region dialog is showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Create (free region) or details and update (replica).
+    Main,
+    /// "Delete the replica of … in …?"
+    ConfirmDelete,
+}
+
+/// The open dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogTarget {
+    /// Its region.
+    pub region: RegionName,
+    /// Its step.
+    pub step: Step,
+}
+
+/// The region whose card is showing, and where (viewport pixels of the marker's centre).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    /// The region.
+    pub region: RegionName,
+    /// Marker centre, x.
+    pub x: f64,
+    /// Marker top (or bottom, when `below`), y.
+    pub y: f64,
+    /// Too close to the top of the window: the card goes under the marker.
+    pub below: bool,
+}
 
 /// Signals shared by the page's components.
 #[derive(Clone, Copy)]
@@ -18,32 +50,70 @@ pub struct Portal {
     pub stream: RwSignal<StreamStatus>,
     /// The message in the `role="alert"` box, if any.
     pub alert: RwSignal<Option<String>>,
-    /// The region whose dialog is open.
-    pub dialog: RwSignal<Option<RegionName>>,
+    /// The open dialog.
+    pub dialog: RwSignal<Option<DialogTarget>>,
+    /// The selected region: its row and marker are highlighted.
+    pub selected: RwSignal<Option<RegionName>>,
+    /// Set when the table selects a region, so the map brings it into view.
+    pub reveal: RwSignal<Option<RegionName>>,
+    /// The hover/focus card.
+    pub card: RwSignal<Option<Card>>,
+    /// The page's clock (ms since the epoch), ticking once a second in the browser.
+    pub now: RwSignal<i64>,
     /// Whether ARM is the embedded emulator (so nobody mistakes the demo for Azure).
     pub emulated: RwSignal<bool>,
+    /// Settings from the server's configuration.
+    pub settings: StoredValue<UiSettings>,
+    /// Wall-screen mode: read-only, no chrome.
+    pub kiosk: bool,
 }
 
 impl Portal {
-    /// Fresh signals, identical on server and client.
-    pub fn new() -> Self {
+    /// Signals holding `data`, showing the registry named `wanted`.
+    pub fn new(data: PageData, wanted: Option<String>, kiosk: bool) -> Self {
+        let mut model = Model { wanted, stuck_after_ms: ms(data.settings.stuck_after_secs), ..Model::default() };
+        model.set_regions(data.regions);
+        model.registries = data.registries;
+        model.loaded = data.loaded;
         Self {
-            model: RwSignal::new(Model::default()),
+            model: RwSignal::new(model),
             stream: RwSignal::new(StreamStatus::default()),
             alert: RwSignal::new(None),
             dialog: RwSignal::new(None),
-            emulated: RwSignal::new(false),
+            selected: RwSignal::new(None),
+            reveal: RwSignal::new(None),
+            card: RwSignal::new(None),
+            now: RwSignal::new(data.now_ms),
+            emulated: RwSignal::new(data.emulated),
+            settings: StoredValue::new(data.settings),
+            kiosk,
         }
     }
 
-    /// Opens the dialog of a region (a marker was clicked or pressed).
-    pub fn open(&self, region: RegionName) {
-        self.dialog.set(Some(region));
+    /// Opens the dialog of a region (a marker was clicked or a row action pressed) and
+    /// selects it. The wall screen is read-only: it only selects.
+    pub fn open(&self, region: RegionName, step: Step) {
+        self.selected.set(Some(region.clone()));
+        if !self.kiosk {
+            self.card.set(None);
+            self.dialog.set(Some(DialogTarget { region, step }));
+        }
     }
 
-    /// Asks for a replica of the selected registry in `region` (named after the region,
-    /// as `az acr replication create` does).
-    pub fn create(&self, region: RegionName) {
+    /// Selects a region from the table: its marker is highlighted and brought into view.
+    pub fn select(&self, region: RegionName) {
+        self.selected.set(Some(region.clone()));
+        self.reveal.set(Some(region));
+    }
+
+    /// Closes the dialog.
+    pub fn close(&self) {
+        self.dialog.set(None);
+    }
+
+    /// Asks for a replica of the selected registry in `region` (named after the region, as
+    /// `az acr replication create` does).
+    pub fn create(&self, region: RegionName, body: CreateReplication) {
         let Some(registry) = self.model.with_untracked(|m| m.selected_registry().map(|r| r.key.clone())) else {
             return;
         };
@@ -54,30 +124,36 @@ impl Portal {
             let this = *self;
             leptos::task::spawn_local(async move {
                 let result = match replimap_types::ReplicationName::default_for(&region) {
-                    Ok(name) => {
-                        let body = replimap_types::CreateReplication {
-                            location: region.to_string(),
-                            ..Default::default()
-                        };
-                        crate::api::create_replication(&registry, &name, &body).await.map(drop)
-                    }
+                    Ok(name) => crate::api::create_replication(&registry, &name, &body).await.map(drop),
                     Err(e) => Err(e.to_string()),
                 };
                 this.settle(&region, result);
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = registry;
+        let _ = (registry, body);
     }
 
-    /// Asks ARM to delete the selected registry's replica in `region`.
+    /// Changes routing and tags of the selected registry's replica in `region`.
+    pub fn update(&self, region: RegionName, body: UpdateReplication) {
+        let Some((registry, name)) = self.replica_in(&region, true) else { return };
+        self.model.update(|m| m.begin(region.clone(), Pending::Update(body.clone())));
+        self.alert.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let this = *self;
+            leptos::task::spawn_local(async move {
+                let result = crate::api::update_replication(&registry, &name, &body).await;
+                this.settle(&region, result);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (registry, name, body);
+    }
+
+    /// Asks ARM to delete the selected registry's replica in `region` (never the home one).
     pub fn delete(&self, region: RegionName) {
-        let target = self.model.with_untracked(|m| {
-            let registry = m.selected_registry()?.key.clone();
-            let replica = m.region_view(&region)?.replica?;
-            (!replica.is_home).then_some((registry, replica.name))
-        });
-        let Some((registry, name)) = target else { return };
+        let Some((registry, name)) = self.replica_in(&region, false) else { return };
         self.model.update(|m| m.begin(region.clone(), Pending::Delete));
         self.alert.set(None);
         #[cfg(feature = "hydrate")]
@@ -92,6 +168,18 @@ impl Portal {
         let _ = (registry, name);
     }
 
+    fn replica_in(
+        &self,
+        region: &RegionName,
+        home_ok: bool,
+    ) -> Option<(replimap_types::RegistryKey, replimap_types::ReplicationName)> {
+        self.model.with_untracked(|m| {
+            let registry = m.selected_registry()?.key.clone();
+            let replica = m.selected()?.replications.iter().find(|r| &r.location == region)?.clone();
+            (home_ok || !replica.is_home).then_some((registry, replica.name))
+        })
+    }
+
     /// The portal answered the write: 202, ARM accepted it (the stream will show its
     /// progress), or an error (alert).
     #[cfg(feature = "hydrate")]
@@ -99,45 +187,67 @@ impl Portal {
         match result {
             Ok(()) => self.model.maybe_update(|m| m.accept(region)),
             Err(message) => {
-                self.model.update(|m| m.abandon(region));
+                self.model.update(|m| m.abandon_region(region));
                 self.alert.set(Some(message));
             }
         }
     }
 
-    /// Browser only: loads the regions and subscribes to the status stream. The returned
-    /// stream must be kept; dropping it closes the connection.
+    /// Browser only: subscribes to the status stream and starts the clock. The returned
+    /// handles must be kept; dropping them closes the stream and stops the clock.
     #[cfg(feature = "hydrate")]
-    pub fn start(&self) -> crate::api::EventStream {
-        use crate::api::{EventStream, StreamMessage};
+    pub fn start(&self) -> (std::rc::Rc<crate::api::EventStream>, Option<crate::api::Interval>) {
+        use crate::api::{EventStream, Interval, StreamMessage};
 
         let this = *self;
-        leptos::task::spawn_local(async move {
-            if let Ok(emulated) = crate::api::emulated().await {
-                this.emulated.set(emulated);
+        let last_heard = std::rc::Rc::new(std::cell::Cell::new(js_sys::Date::now()));
+        let stale_after = ms(self.settings.with_value(|s| s.heartbeat_secs) * 3) as f64;
+        let heard = last_heard.clone();
+        let stream = std::rc::Rc::new(EventStream::subscribe(move |message| {
+            heard.set(js_sys::Date::now());
+            match message {
+                StreamMessage::Open | StreamMessage::Heartbeat => {
+                    if this.stream.get_untracked() != StreamStatus::Live {
+                        this.stream.set(StreamStatus::Live);
+                    }
+                }
+                StreamMessage::Lost => this.stream.set(StreamStatus::Reconnecting),
+                StreamMessage::Event(event) => {
+                    if this.stream.get_untracked() != StreamStatus::Live {
+                        this.stream.set(StreamStatus::Live);
+                    }
+                    let now = js_sys::Date::now() as i64;
+                    let mut alert = None;
+                    this.model.update(|m| alert = m.apply(event, now));
+                    if let Some(message) = alert {
+                        this.alert.set(Some(message));
+                    }
+                }
+                StreamMessage::Malformed(message) => leptos::logging::warn!("{message}"),
             }
-            match crate::api::locations().await {
-                Ok(regions) => this.model.update(|m| m.set_regions(regions)),
-                Err(message) => this.alert.set(Some(format!("Could not load the regions: {message}"))),
-            }
-        });
-        EventStream::subscribe(move |message| match message {
-            StreamMessage::Open => this.stream.set(StreamStatus::Live),
-            StreamMessage::Lost => this.stream.set(StreamStatus::Reconnecting),
-            StreamMessage::Event(event) => {
-                let mut alert = None;
-                this.model.update(|m| alert = m.apply(event));
-                if let Some(message) = alert {
-                    this.alert.set(Some(message));
+        }));
+        let weak = std::rc::Rc::downgrade(&stream);
+        let clock = Interval::every(1_000, move || {
+            let now = js_sys::Date::now();
+            this.now.set(now as i64);
+            this.model.maybe_update(|m| m.expire_flashes(now as i64));
+            // A connection that went quiet without an error (a proxy holding a dead
+            // socket) is stale: the data may be old even though nothing failed.
+            // Reconnect then, and again after every further quiet period.
+            let status = this.stream.get_untracked();
+            if matches!(status, StreamStatus::Live | StreamStatus::Stale) && now - last_heard.get() > stale_after {
+                this.stream.set(StreamStatus::Stale);
+                last_heard.set(now);
+                if let Some(stream) = weak.upgrade() {
+                    stream.reconnect();
                 }
             }
-            StreamMessage::Malformed(message) => leptos::logging::warn!("{message}"),
-        })
+        });
+        this.now.set(js_sys::Date::now() as i64);
+        (stream, clock)
     }
 }
 
-impl Default for Portal {
-    fn default() -> Self {
-        Self::new()
-    }
+fn ms(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use azure_core::credentials::Secret;
 use replimap_arm::CredentialKind;
 use replimap_arm_emulator::Seed;
-use replimap_types::SubscriptionId;
+use replimap_types::{SubscriptionId, UiSettings};
 
 use crate::hub::PollIntervals;
 
@@ -43,6 +43,9 @@ const KEYS: &[(&str, &str, &str, &str)] = &[
     ("emulator.delay_ms", "REPLIMAP_EMULATOR_DELAY_MS", "--emulator-delay-ms", "emulated provisioning time (3000)"),
     ("emulator.listen", "REPLIMAP_EMULATOR_LISTEN", "--emulator-listen", "emulator address (default: a free loopback port)"),
     ("emulator.seed", "REPLIMAP_EMULATOR_SEED", "--emulator-seed", "seed file for the emulator"),
+    ("ui.tile_url", "REPLIMAP_TILE_URL", "--tile-url", "map tiles under the outline, e.g. https://tile.example/{z}/{x}/{y}.png (default: none)"),
+    ("ui.tile_attribution", "REPLIMAP_TILE_ATTRIBUTION", "--tile-attribution", "attribution the tile provider requires"),
+    ("ui.stuck_after_secs", "REPLIMAP_STUCK_AFTER_SECS", "--stuck-after-secs", "flag a replica Syncing longer than this as possibly stuck (3600)"),
 ];
 
 /// Where ARM is.
@@ -81,6 +84,8 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// Narrows which registries are shown.
     pub filter: RegistryFilter,
+    /// What the page needs from the configuration (tiles, stuck threshold).
+    pub ui: UiSettings,
 }
 
 /// Optional narrowing of the registries in the configured subscriptions. Names compare
@@ -118,6 +123,7 @@ impl Config {
             poll: PollIntervals::default(),
             allowed_hosts: Vec::new(),
             filter: RegistryFilter::default(),
+            ui: UiSettings::default(),
         }
     }
 
@@ -166,6 +172,15 @@ impl Config {
         let list = |k: &str| -> Vec<String> {
             get(k).map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
         };
+        if let Some(url) = get("ui.tile_url") {
+            c.ui.tile_url = Some(tile_url(url)?);
+        }
+        c.ui.tile_attribution = get("ui.tile_attribution").map(str::to_owned);
+        if let Some(v) = get("ui.stuck_after_secs") {
+            let secs: u64 = v.parse().map_err(|e| anyhow::anyhow!("ui.stuck_after_secs '{v}': {e}"))?;
+            anyhow::ensure!(secs > 0, "ui.stuck_after_secs must be at least 1");
+            c.ui.stuck_after_secs = secs;
+        }
         c.filter = RegistryFilter { resource_groups: list("resource_groups"), registries: list("registries") };
         if let Some(hosts) = get("http.allowed_hosts") {
             c.allowed_hosts = hosts.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect();
@@ -199,6 +214,20 @@ impl Config {
         };
         Ok(c)
     }
+}
+
+/// A tile URL template must be http(s) and name the tile by `{z}`, `{x}` and `{y}`, or the
+/// map would silently stay blank.
+fn tile_url(url: &str) -> anyhow::Result<String> {
+    let url = url.trim();
+    anyhow::ensure!(
+        url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'),
+        "ui.tile_url '{url}' must be an http(s) URL or a path on the portal"
+    );
+    for part in ["{z}", "{x}", "{y}"] {
+        anyhow::ensure!(url.contains(part), "ui.tile_url '{url}' lacks {part}");
+    }
+    Ok(url.to_owned())
 }
 
 fn credential<'a>(kind: &str, get: &impl Fn(&str) -> Option<&'a str>) -> anyhow::Result<CredentialKind> {
@@ -390,5 +419,25 @@ mod tests {
         assert!(err.to_string().contains("unknown flag '--bogus'"));
         let err = Config::load(&env(&[("REPLIMAP_CREDENTIAL", "client_secret")]), &[]).unwrap_err();
         assert!(err.to_string().contains("needs"));
+    }
+
+    #[test]
+    fn map_settings_are_checked() {
+        let (c, _) = Config::load(&env(&[]), &[]).unwrap();
+        assert_eq!(c.ui, UiSettings::default());
+        let (c, _) = Config::load(
+            &env(&[("REPLIMAP_TILE_URL", "https://tiles.example/{z}/{x}/{y}.png"), ("REPLIMAP_STUCK_AFTER_SECS", "90")]),
+            &args(&["--tile-attribution", "© Example"]),
+        )
+        .unwrap();
+        assert_eq!(c.ui.tile_url.as_deref(), Some("https://tiles.example/{z}/{x}/{y}.png"));
+        assert_eq!(c.ui.tile_attribution.as_deref(), Some("© Example"));
+        assert_eq!(c.ui.stuck_after_secs, 90);
+        let err = Config::load(&env(&[("REPLIMAP_TILE_URL", "https://tiles.example/{z}/{x}.png")]), &[]).unwrap_err();
+        assert!(err.to_string().contains("lacks {y}"), "{err}");
+        let err = Config::load(&env(&[("REPLIMAP_TILE_URL", "javascript:alert(1)/{z}/{x}/{y}")]), &[]).unwrap_err();
+        assert!(err.to_string().contains("http(s)"), "{err}");
+        let err = Config::load(&env(&[("REPLIMAP_STUCK_AFTER_SECS", "0")]), &[]).unwrap_err();
+        assert!(err.to_string().contains("at least 1"), "{err}");
     }
 }

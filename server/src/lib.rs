@@ -20,10 +20,12 @@ use std::time::Duration;
 use axum::http::HeaderName;
 use axum::Router;
 use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use replimap_app::{shell, App};
 use replimap_arm::{ArmClient, Auth};
 use replimap_arm_emulator::{EmulatorConfig, EmulatorHandle};
+use replimap_types::PageData;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -42,10 +44,18 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(middleware::REQUEST_ID);
     Router::new()
         .merge(routes::api())
-        .leptos_routes(&state, routes, {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(page_data(&state))
+            },
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.allowed_hosts.clone(), middleware::guard))
         .layer(axum::middleware::from_fn(middleware::envelope))
@@ -58,6 +68,22 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The data the page is rendered with (and hydrates from): the hub's current state, so
+/// the first response already shows the replicas, before any script runs.
+fn page_data(state: &AppState) -> PageData {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    PageData {
+        regions: state.regions.all().to_vec(),
+        registries: state.hub.states(),
+        loaded: state.hub.discovered(),
+        now_ms,
+        emulated: state.emulated,
+        settings: state.ui.clone(),
+    }
 }
 
 /// A running portal.
@@ -119,6 +145,7 @@ pub async fn start(
         operations: Default::default(),
         allowed_hosts: middleware::AllowedHosts::new(addr, &config.allowed_hosts),
         ready_at: Arc::default(),
+        ui: config.ui.clone(),
     };
     tokio::spawn(discover(arm, hub.clone(), config.subscriptions.clone(), config.filter.clone()));
     let app = router(state.clone());

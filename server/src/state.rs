@@ -31,6 +31,8 @@ pub struct AppState {
     pub operations: Operations,
     /// Host names the portal answers to.
     pub allowed_hosts: AllowedHosts,
+    /// What the page needs from the configuration.
+    pub ui: replimap_types::UiSettings,
     /// When ARM last answered a readiness check, so probes do not spend ARM's budget on every call.
     pub ready_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use crate::model::Pending;
 use crate::portal::Portal;
 
 /// `<p id="activity" role="status">`, e.g. "Creating a replica in Japan East…".
@@ -12,10 +11,7 @@ pub fn Activity(portal: Portal) -> impl IntoView {
         portal.model.with(|m| {
             m.pending_list()
                 .into_iter()
-                .map(|(region, pending)| match pending {
-                    Pending::Create => format!("Creating a replica in {region}…"),
-                    Pending::Delete => format!("Deleting the replica in {region}…"),
-                })
+                .map(|(region, pending)| format!("{} the replica in {region}…", pending.verb()))
                 .collect::<Vec<_>>()
                 .join(" ")
         })

@@ -1,18 +1,27 @@
-//! The page header: the selected registry and the live-stream indicator.
+//! The page header: the registry picker, the selected registry and the live-stream indicator.
 
 use leptos::prelude::*;
 
+use crate::components::registry_picker::RegistryPicker;
 use crate::portal::Portal;
 
-/// `<header id="top">` with `#registry` (name, resource group, home region, SKU) and
-/// `#stream-status` (`data-state="connecting|live|reconnecting"`).
+/// `<header id="top">` with `#registry-picker`, `#registry[data-registry]` (resource group,
+/// home region, SKU, login server) and `#stream-status[data-state]`.
 #[component]
 pub fn Header(portal: Portal) -> impl IntoView {
     let model = portal.model;
     let registry = move || {
         model.with(|m| {
+            if let Some(name) = m.missing() {
+                return view! {
+                    <p id="registry-missing" class="registry-placeholder">
+                        {format!("No registry named \"{name}\" is among the {} this portal watches. Pick one from the list.", m.registries.len())}
+                    </p>
+                }
+                .into_any();
+            }
             if !m.loaded {
-                return view! { <p class="registry-placeholder">"Loading registry…"</p> }.into_any();
+                return view! { <p class="registry-placeholder">"Loading registries…"</p> }.into_any();
             }
             let Some(state) = m.selected() else {
                 return view! {
@@ -23,13 +32,17 @@ pub fn Header(portal: Portal) -> impl IntoView {
             let r = &state.registry;
             let home = m.display_name(&r.location);
             let error = state.error.clone();
+            let note = (!r.replicable).then(|| {
+                r.not_replicable_reason.clone().unwrap_or_else(|| format!("{} is {}: geo-replication needs the Premium SKU.", r.key.name, r.sku))
+            });
             view! {
                 <dl id="registry" data-registry=r.key.name.to_string()>
-                    <div><dt>"Registry"</dt><dd class="registry-name">{r.key.name.to_string()}</dd></div>
                     <div><dt>"Resource group"</dt><dd>{r.key.resource_group.to_string()}</dd></div>
                     <div><dt>"Home region"</dt><dd>{home}</dd></div>
                     <div><dt>"SKU"</dt><dd>{r.sku.clone()}</dd></div>
+                    <div><dt>"Replicas"</dt><dd>{state.replications.len()}</dd></div>
                 </dl>
+                {note.map(|n| view! { <p id="registry-note" role="note">{n}</p> })}
                 {error.map(|e| view! { <p id="registry-error" role="status">"Status may be stale: " {e}</p> })}
             }
             .into_any()
@@ -40,12 +53,13 @@ pub fn Header(portal: Portal) -> impl IntoView {
     view! {
         <header id="top">
             <h1>"replimap"<span class="subtitle">" · ACR geo-replication"</span></h1>
+            <RegistryPicker portal/>
+            <div class="registry-box">{registry}</div>
             <Show when=move || emulated.get()>
                 <p id="arm-mode" class="arm-mode" title="No Azure credentials are configured: changes go to the built-in ARM emulator, not to Azure.">
                     "Emulator"
                 </p>
             </Show>
-            <div class="registry-box">{registry}</div>
             <p id="stream-status" data-state=move || stream.get().as_str() role="status">
                 <span class="stream-dot" aria-hidden="true"></span>
                 <span class="stream-text">{move || stream.get().text()}</span>

@@ -3,8 +3,10 @@
 //! Markers are Leaflet `DivIcon`s (created in `crate::leaflet`), so this file holds no view;
 //! it decides what the element carries. Every marker is a focusable button:
 //! `class="… region-marker"`, `role="button"`, `tabindex="0"`, `data-region="japaneast"`,
-//! `data-state="home|ready|creating|updating|deleting|syncing|failed|available"`,
-//! `aria-label="Japan East — replica ready"`, and `aria-busy="true"` while a write is in flight.
+//! `data-state` (one of `RegionState::as_str`), `data-reason="sku|region"` when unavailable,
+//! `data-stuck`, `data-flash` and `data-selected` (`"true"` or absent),
+//! `aria-label="Japan East — replica ready"`, `aria-describedby="region-card"` and
+//! `aria-busy="true"` while a write is in flight.
 //! The shape and colour come from CSS on `data-state` (style/main.css), so colour is never the
 //! only cue.
 
@@ -28,12 +30,33 @@ pub struct MarkerAttrs {
     pub label: String,
     /// Whether `aria-busy` is set.
     pub busy: bool,
+    /// `data-reason`.
+    pub reason: Option<&'static str>,
+    /// `data-stuck`.
+    pub stuck: bool,
+    /// `data-flash`.
+    pub flash: bool,
+    /// `data-selected`.
+    pub selected: bool,
 }
 
 impl MarkerAttrs {
     /// Attributes for one region view.
-    pub fn of(view: &RegionView) -> Self {
-        Self { state: view.state.as_str(), label: view.label.clone(), busy: view.pending.is_some() }
+    pub fn of(view: &RegionView, selected: bool) -> Self {
+        Self {
+            state: view.state.as_str(),
+            label: view.label.clone(),
+            busy: view.pending.is_some(),
+            reason: view.unavailable.map(|u| u.as_str()),
+            stuck: view.stuck,
+            flash: view.flash,
+            selected,
+        }
+    }
+
+    /// The boolean `data-*` flags, as (attribute, set).
+    pub fn flags(&self) -> [(&'static str, bool); 4] {
+        [("data-stuck", self.stuck), ("data-flash", self.flash), ("data-selected", self.selected), ("aria-busy", self.busy)]
     }
 }
 

@@ -1,18 +1,23 @@
-//! The replica list under the map, with the columns of `az acr replication list -o table`.
+//! The table twin of the map: the same replicas with the columns of
+//! `az acr replication list -o table`, plus zone redundancy and time in state. Sortable,
+//! filterable, and complete without the map: every action a marker offers is a row button.
 
 use leptos::prelude::*;
-use replimap_types::{RegionName, Replication, ReplicationName};
+use replimap_types::{RegionName, ReplicationName};
 
-use crate::model::{Model, Pending};
-use crate::portal::Portal;
+use crate::model::table::{compare, matches, Cells, Column, Sort};
+use crate::model::{duration, Model};
+use crate::portal::{Portal, Step};
 
 /// What the table body shows besides the rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Placeholder {
     /// Before the first snapshot.
     Loading,
-    /// No replicable registry.
+    /// No registry selected.
     Empty,
+    /// The filter hides every row.
+    Filtered,
     /// The rows.
     None,
 }
@@ -32,86 +37,133 @@ struct RowKey {
 #[derive(Debug, Clone, PartialEq, Default)]
 struct RowState {
     phase: &'static str,
-    provisioning: String,
-    status: String,
+    state: &'static str,
+    cells: Cells,
     title: String,
-    endpoint: &'static str,
-    deleting: bool,
+    since_ms: Option<i64>,
+    stuck: bool,
+    flash: bool,
+    busy: bool,
 }
 
-/// `<table id="replications">`; one `<tr data-replication="{name}">` per replica, sorted by
-/// name. Before the first snapshot the body holds a single `tr.loading` row.
+/// `<table id="replications">` with `input#replica-filter` above it; one
+/// `<tr data-replication="{name}">` per replica.
 #[component]
 pub fn ReplicationTable(portal: Portal) -> impl IntoView {
     let model = portal.model;
+    let sort = RwSignal::new(Sort::default());
+    let filter = RwSignal::new(String::new());
+    let keys = Memo::new(move |_| {
+        let now = portal.now.get_untracked();
+        let (sort, filter) = (sort.get(), filter.get());
+        model.with(|m| row_keys(m, sort, &filter, now))
+    });
     let placeholder = Memo::new(move |_| {
-        model.with(|m| match (m.loaded, m.selected().is_some()) {
+        let filtered = keys.with(Vec::is_empty);
+        model.with(|m| match (m.loaded, m.selected()) {
             (false, _) => Placeholder::Loading,
-            (true, false) => Placeholder::Empty,
-            (true, true) => Placeholder::None,
+            (true, None) => Placeholder::Empty,
+            (true, Some(s)) if filtered && !s.replications.is_empty() => Placeholder::Filtered,
+            _ => Placeholder::None,
         })
     });
-    let keys = Memo::new(move |_| model.with(row_keys));
+    let headers = Column::ALL
+        .iter()
+        .map(|&(column, text)| {
+            let aria = move || {
+                let s = sort.get();
+                (s.column == column).then_some(if s.ascending { "ascending" } else { "descending" })
+            };
+            view! {
+                <th scope="col" data-sort=column.as_str() aria-sort=aria>
+                    <button type="button" class="sort" on:click=move |_| sort.update(|s| *s = s.toggled(column))>
+                        {text}
+                        <span class="sort-mark" aria-hidden="true"></span>
+                    </button>
+                </th>
+            }
+        })
+        .collect_view();
+    let shown = move || keys.with(Vec::len);
+    let total = move || model.with(|m| m.selected().map_or(0, |s| s.replications.len()));
     view! {
-        <table id="replications">
-            <caption>"Replications"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"NAME"</th>
-                    <th scope="col">"LOCATION"</th>
-                    <th scope="col">"PROVISIONING STATE"</th>
-                    <th scope="col">"STATUS"</th>
-                    <th scope="col">"REGION ENDPOINT ENABLED"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {move || match placeholder.get() {
-                    Placeholder::Loading => {
-                        Some(view! { <tr class="loading"><td colspan="5">"Loading replications…"</td></tr> }.into_any())
-                    }
-                    Placeholder::Empty => {
-                        Some(view! { <tr class="empty"><td colspan="5">"No replicable registry."</td></tr> }.into_any())
-                    }
-                    Placeholder::None => None,
-                }}
-                <For each=move || keys.get() key=RowKey::clone children=move |key| row(key, portal)/>
-            </tbody>
-        </table>
+        <div class="table-tools">
+            <h2 id="replications-title">"Replications"</h2>
+            <label class="filter">
+                <span class="visually-hidden">"Filter replications"</span>
+                <input
+                    type="search"
+                    id="replica-filter"
+                    placeholder="Filter: region, state, tag…"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| filter.set(event_target_value(&ev))
+                    aria-controls="replications"
+                />
+            </label>
+            <p class="table-count" aria-live="polite">
+                {move || if shown() == total() { format!("{} replicas", total()) } else { format!("{} of {} replicas", shown(), total()) }}
+            </p>
+        </div>
+        <div class="table-scroll">
+            <table id="replications" aria-labelledby="replications-title">
+                <thead>
+                    <tr>
+                        {headers}
+                        {(!portal.kiosk).then(|| view! { <th scope="col" class="actions">"ACTIONS"</th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        let text = match placeholder.get() {
+                            Placeholder::Loading => "Loading replications…",
+                            Placeholder::Empty => "No registry selected.",
+                            Placeholder::Filtered => "No replica matches the filter.",
+                            Placeholder::None => return None,
+                        };
+                        Some(view! { <tr class="placeholder"><td colspan="8">{text}</td></tr> })
+                    }}
+                    <For each=move || keys.get() key=RowKey::clone children=move |key| row(key, portal)/>
+                </tbody>
+            </table>
+        </div>
     }
     // Type erasure keeps the page's view type within the compiler's query depth limit.
     .into_any()
 }
 
-fn row_keys(m: &Model) -> Vec<RowKey> {
+fn row_keys(m: &Model, sort: Sort, filter: &str, now: i64) -> Vec<RowKey> {
     let Some(registry) = m.selected_registry() else { return Vec::new() };
     let registry = registry.key.name.to_string();
-    m.replicas()
+    let mut rows: Vec<_> = m
+        .replicas()
         .into_iter()
-        .map(|r| RowKey {
-            registry: registry.clone(),
-            name: r.name,
-            location: r.location,
-            is_home: r.is_home,
+        .filter(|r| matches(r, &m.display_name(&r.location), filter))
+        .map(|r| {
+            let since = m.region_view(&r.location, now).and_then(|v| v.since_ms);
+            (r, since)
         })
+        .collect();
+    rows.sort_by(|a, b| compare((&a.0, a.1), (&b.0, b.1), sort));
+    rows.into_iter()
+        .map(|(r, _)| RowKey { registry: registry.clone(), name: r.name, location: r.location, is_home: r.is_home })
         .collect()
 }
 
-fn row_state(m: &Model, name: &ReplicationName) -> RowState {
+fn row_state(m: &Model, name: &ReplicationName, now: i64) -> RowState {
     let Some(r) = m.selected().and_then(|s| s.replications.iter().find(|r| &r.name == name)) else {
         // The row is about to be removed.
         return RowState::default();
     };
-    state_of(r, m.pending.get(&r.location) == Some(&Pending::Delete))
-}
-
-fn state_of(r: &Replication, deleting: bool) -> RowState {
+    let view = m.region_view(&r.location, now);
     RowState {
         phase: r.phase().as_str(),
-        provisioning: r.provisioning_state.to_string(),
-        status: r.status.display_status.clone().unwrap_or_else(|| "—".to_owned()),
+        state: view.as_ref().map_or("", |v| v.state.as_str()),
+        cells: Cells::of(r),
         title: r.status.message.clone().unwrap_or_default(),
-        endpoint: if r.region_endpoint_enabled { "True" } else { "False" },
-        deleting,
+        since_ms: view.as_ref().and_then(|v| v.since_ms),
+        stuck: view.as_ref().is_some_and(|v| v.stuck),
+        flash: view.as_ref().is_some_and(|v| v.flash),
+        busy: view.as_ref().is_some_and(|v| v.pending.is_some()),
     }
 }
 
@@ -119,30 +171,86 @@ fn row(key: RowKey, portal: Portal) -> impl IntoView {
     let RowKey { name, location, is_home, .. } = key;
     let state = {
         let name = name.clone();
-        Memo::new(move |_| portal.model.with(|m| row_state(m, &name)))
+        Memo::new(move |_| {
+            let now = portal.now.get();
+            portal.model.with(|m| row_state(m, &name, now))
+        })
     };
-    let region = location.clone();
+    let since = move || {
+        state.with(|s| {
+            let text = s.since_ms.map_or_else(|| "—".to_owned(), |since| duration::short(portal.now.get() - since));
+            if s.stuck {
+                format!("{text} ⚠ possibly stuck")
+            } else {
+                text
+            }
+        })
+    };
+    let selected = {
+        let location = location.clone();
+        move || portal.selected.with(|s| s.as_ref() == Some(&location))
+    };
+    let display = portal.model.with_untracked(|m| m.display_name(&location));
+    let select = {
+        let location = location.clone();
+        move |_| portal.select(location.clone())
+    };
+    let actions = (!portal.kiosk).then(|| {
+        let (edit_at, delete_at) = (location.clone(), location.clone());
+        let label = display.clone();
+        view! {
+            <td class="actions">
+                <button
+                    type="button"
+                    data-action="edit"
+                    aria-label=format!("Edit routing and tags of the replica in {label}")
+                    on:click=move |_| portal.open(edit_at.clone(), Step::Main)
+                >
+                    "Edit"
+                </button>
+                {(!is_home).then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="danger subtle"
+                            data-action="delete"
+                            aria-label=format!("Delete the replica in {label}")
+                            disabled=move || state.with(|s| s.busy || s.phase == "deleting")
+                            on:click=move |_| portal.open(delete_at.clone(), Step::ConfirmDelete)
+                        >
+                            "Delete"
+                        </button>
+                    }
+                })}
+            </td>
+        }
+    });
     view! {
         <tr
             data-replication=name.to_string()
             data-phase=move || state.with(|s| s.phase)
-            class:pending=move || state.with(|s| s.deleting)
+            data-state=move || state.with(|s| s.state)
+            data-flash=move || state.with(|s| s.flash).then_some("true")
+            data-stuck=move || state.with(|s| s.stuck).then_some("true")
+            aria-selected=move || if selected() { "true" } else { "false" }
+            aria-busy=move || state.with(|s| s.busy).then_some("true")
         >
-            <td>
-                // The name opens the same dialog as the marker.
-                <button
-                    type="button"
-                    class="link"
-                    on:click=move |_| portal.open(region.clone())
-                >
+            <th scope="row">
+                <button type="button" class="link" title="Show on the map" on:click=select>
                     {name.to_string()}
                 </button>
                 {is_home.then_some(view! { <span class="badge">"home"</span> })}
+            </th>
+            <td title=display>{location.to_string()}</td>
+            <td>
+                <span class="state-dot" data-state=move || state.with(|s| s.state) aria-hidden="true"></span>
+                {move || state.with(|s| s.cells.provisioning.clone())}
             </td>
-            <td>{location.to_string()}</td>
-            <td>{move || state.with(|s| s.provisioning.clone())}</td>
-            <td title=move || state.with(|s| s.title.clone())>{move || state.with(|s| s.status.clone())}</td>
-            <td>{move || state.with(|s| s.endpoint)}</td>
+            <td title=move || state.with(|s| s.title.clone())>{move || state.with(|s| s.cells.status.clone())}</td>
+            <td>{move || state.with(|s| s.cells.endpoint)}</td>
+            <td>{move || state.with(|s| s.cells.zone)}</td>
+            <td class="since">{since}</td>
+            {actions}
         </tr>
     }
     .into_any()

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use leptos::prelude::{Set, WithUntracked};
 use leaflet::{DivIconOptions, LatLng, Map, Marker, MarkerOptions, MouseEvents, Point};
 use replimap_types::RegionName;
 use wasm_bindgen::prelude::*;
@@ -14,14 +15,14 @@ use web_sys::{HtmlElement, KeyboardEvent};
 use super::bindings::{div_icon, marker_element};
 use crate::components::region_marker::{declutter, marker_html, MarkerAttrs, MARKER_CLASS, MARKER_SIZE, MIN_GAP};
 use crate::model::RegionView;
-use crate::portal::Portal;
+use crate::portal::{Card, Portal, Step};
 
 struct Entry {
     marker: Marker,
     element: Option<HtmlElement>,
     shown: Option<MarkerAttrs>,
-    // Lives as long as the element that calls it.
-    _keydown: Option<Closure<dyn FnMut(KeyboardEvent)>>,
+    // Live as long as the element that calls them.
+    _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
 /// The markers on one map.
@@ -33,7 +34,7 @@ pub struct Markers {
 
 impl Markers {
     /// Adds missing markers, removes stale ones and brings every element up to date.
-    pub fn sync(&mut self, map: &Map, views: &[RegionView], portal: Portal) {
+    pub fn sync(&mut self, map: &Map, views: &[RegionView], selected: Option<&RegionName>, portal: Portal) {
         let mut added = false;
         for view in views {
             if !self.entries.contains_key(&view.region.name) {
@@ -55,12 +56,17 @@ impl Markers {
         self.order = views.iter().map(|v| v.region.name.clone()).collect();
         for view in views {
             if let Some(entry) = self.entries.get_mut(&view.region.name) {
-                update(entry, view);
+                update(entry, view, selected == Some(&view.region.name));
             }
         }
         if added {
             self.declutter(map);
         }
+    }
+
+    /// Where a region's marker is.
+    pub fn lat_lng(&self, region: &RegionName) -> Option<LatLng> {
+        self.entries.get(region).map(|e| e.marker.get_lat_lng())
     }
 
     /// Nudges overlapping markers apart for the current zoom (call after every zoom).
@@ -101,43 +107,89 @@ fn create(map: &Map, view: &RegionView, portal: Portal) -> Entry {
     marker.add_to(map);
 
     let name = view.region.name.clone();
-    marker.on_click(Box::new(move |_| portal.open(name.clone())));
+    marker.on_click(Box::new(move |_| portal.open(name.clone(), Step::Main)));
 
     let element = marker_element(&marker);
-    let keydown = element.as_ref().map(|el| {
+    let mut listeners = Vec::new();
+    if let Some(el) = &element {
         el.set_attribute("data-region", view.region.name.as_str()).ok();
+        el.set_attribute("aria-describedby", "region-card").ok();
         let name = view.region.name.clone();
         // Leaflet only turns Enter into a click for popups, so markers handle their keys.
-        let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+        listeners.push(listen(el, "keydown", move |e| {
+            let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
             if e.key() == "Enter" || e.key() == " " {
                 e.prevent_default();
                 e.stop_propagation();
-                portal.open(name.clone());
+                portal.open(name.clone(), Step::Main);
+            } else if e.key() == "Escape" {
+                portal.card.set(None);
             }
-        });
-        el.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref()).ok();
-        on_key
-    });
-    Entry { marker, element, shown: None, _keydown: keydown }
+        }));
+        // The card follows pointer hover and keyboard focus alike.
+        for event in ["mouseenter", "focus"] {
+            let (name, el2) = (view.region.name.clone(), el.clone());
+            listeners.push(listen(el, event, move |_| show_card(portal, &name, &el2)));
+        }
+        for event in ["mouseleave", "blur"] {
+            let name = view.region.name.clone();
+            listeners.push(listen(el, event, move |_| {
+                if portal.card.with_untracked(|c| c.as_ref().is_some_and(|c| c.region == name)) {
+                    portal.card.set(None);
+                }
+            }));
+        }
+    }
+    Entry { marker, element, shown: None, _listeners: listeners }
 }
 
-fn update(entry: &mut Entry, view: &RegionView) {
-    let attrs = MarkerAttrs::of(view);
+fn listen(el: &HtmlElement, event: &str, f: impl FnMut(web_sys::Event) + 'static) -> Closure<dyn FnMut(web_sys::Event)> {
+    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+    el.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).ok();
+    closure
+}
+
+/// Roughly the card's height and half its width, to keep it inside the window.
+const CARD_HEIGHT: f64 = 300.0;
+const CARD_HALF_WIDTH: f64 = 180.0;
+
+/// Places the card above the marker, or below it near the top of the window, and never
+/// past the window's sides (viewport coordinates; the card is `position: fixed`).
+fn show_card(portal: Portal, region: &RegionName, el: &HtmlElement) {
+    let rect = el.get_bounding_client_rect();
+    let width = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).unwrap_or(1280.0);
+    let x = (rect.left() + rect.width() / 2.0).clamp(CARD_HALF_WIDTH, (width - CARD_HALF_WIDTH).max(CARD_HALF_WIDTH));
+    let below = rect.top() < CARD_HEIGHT;
+    let y = if below { rect.bottom() } else { rect.top() };
+    portal.card.set(Some(Card { region: region.clone(), x, y, below }));
+}
+
+fn update(entry: &mut Entry, view: &RegionView, selected: bool) {
+    let attrs = MarkerAttrs::of(view, selected);
     if entry.shown.as_ref() == Some(&attrs) {
         return;
     }
     if let Some(el) = &entry.element {
         el.set_attribute("data-state", attrs.state).ok();
         el.set_attribute("aria-label", &attrs.label).ok();
-        el.set_attribute("title", &attrs.label).ok();
-        if attrs.busy {
-            el.set_attribute("aria-busy", "true").ok();
-        } else {
-            el.remove_attribute("aria-busy").ok();
+        match attrs.reason {
+            Some(reason) => el.set_attribute("data-reason", reason).ok(),
+            None => el.remove_attribute("data-reason").ok(),
+        };
+        for (name, on) in attrs.flags() {
+            if on {
+                el.set_attribute(name, "true").ok();
+            } else {
+                el.remove_attribute(name).ok();
+            }
         }
     }
-    // Replicas draw above available regions where they still overlap.
-    let z = if attrs.state == "available" { 0.0 } else { 1000.0 };
+    // Replicas draw above free regions where they still overlap, the selected one on top.
+    let z = match (attrs.selected, attrs.state) {
+        (true, _) => 2000.0,
+        (false, "available" | "unavailable") => 0.0,
+        _ => 1000.0,
+    };
     entry.marker.set_z_index_offset(z);
     entry.shown = Some(attrs);
 }

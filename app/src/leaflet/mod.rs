@@ -2,7 +2,9 @@
 //!
 //! Leaflet is loaded as a classic script in the page head (see `crate::shell`), so `L`
 //! exists before the WASM module runs. The map is created once, when hydration hands us the
-//! `<div id="map">`; after that an effect keeps one marker per region in step with the model.
+//! `<div id="map">`; after that effects keep one marker per region in step with the model,
+//! bring a region selected in the table into view and, on the wall screen, fit the map to
+//! the replicas of the registry shown.
 
 mod bindings;
 mod markers;
@@ -11,9 +13,10 @@ mod outline;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use leaflet::{LatLng, LatLngBounds, Map, MapOptions};
+use leaflet::{LatLng, LatLngBounds, Map, MapOptions, TileLayer, TileLayerOptions};
 use leptos::html::Div;
 use leptos::prelude::*;
+use replimap_types::UiSettings;
 
 use crate::portal::Portal;
 use markers::Markers;
@@ -23,17 +26,25 @@ struct MapView {
     markers: Markers,
 }
 
+type Slot = Rc<RefCell<Option<MapView>>>;
+
 /// Creates the map inside `node` once it is in the DOM and keeps its markers current.
 pub fn mount(node: NodeRef<Div>, portal: Portal) {
-    let view: Rc<RefCell<Option<MapView>>> = Rc::new(RefCell::new(None));
+    let view: Slot = Rc::new(RefCell::new(None));
+    let slot = view.clone();
+    let for_zoom = view.clone();
+    let ready = RwSignal::new(false);
     Effect::new(move |_| {
         let Some(div) = node.get() else { return };
-        let views = portal.model.with(|m| m.region_views());
-        let mut slot = view.borrow_mut();
+        // The clock matters too: "possibly stuck" and highlights change with time alone.
+        let now = portal.now.get();
+        let views = portal.model.with(|m| m.region_views(now));
+        let selected = portal.selected.get();
+        let mut slot = slot.borrow_mut();
         if slot.is_none() {
-            match create_map(&div) {
+            match create_map(&div, &portal.settings.get_value()) {
                 Ok(map) => {
-                    let weak = Rc::downgrade(&view);
+                    let weak = Rc::downgrade(&for_zoom);
                     let map_for_zoom = map.clone();
                     map.on_zoom_end(Box::new(move |_| {
                         // Skipped if the sync below holds the view; it declutters anyway.
@@ -45,7 +56,10 @@ pub fn mount(node: NodeRef<Div>, portal: Portal) {
                             }
                         }
                     }));
+                    // The card is placed in viewport pixels; moving the map would strand it.
+                    map.on_move_start(Box::new(move |_| portal.card.set(None)));
                     *slot = Some(MapView { map, markers: Markers::default() });
+                    ready.set(true);
                 }
                 Err(message) => {
                     portal.alert.set(Some(format!("The map could not be drawn: {message}")));
@@ -54,24 +68,78 @@ pub fn mount(node: NodeRef<Div>, portal: Portal) {
             }
         }
         if let Some(MapView { map, markers }) = slot.as_mut() {
-            markers.sync(map, &views, portal);
+            markers.sync(map, &views, selected.as_ref(), portal);
         }
+    });
+    reveal_selected(view.clone(), portal);
+    if portal.kiosk {
+        fit_to_replicas(view, ready, portal);
+    }
+}
+
+/// A region picked in the table is panned into view (the map does not move for clicks on
+/// the map itself: the marker is already where the pointer is).
+fn reveal_selected(view: Slot, portal: Portal) {
+    Effect::new(move |_| {
+        let Some(region) = portal.reveal.get() else { return };
+        if let Some(MapView { map, markers }) = view.borrow().as_ref() {
+            if let Some(at) = markers.lat_lng(&region) {
+                map.pan_inside(&at);
+            }
+        }
+        portal.reveal.set(None);
     });
 }
 
-fn create_map(div: &web_sys::HtmlDivElement) -> Result<Map, String> {
+/// Wall screen: fits the map to the replicas whenever the registry (or its set of replica
+/// regions) changes, so a room sees where the registry lives without anyone touching it.
+fn fit_to_replicas(view: Slot, ready: RwSignal<bool>, portal: Portal) {
+    let places = Memo::new(move |_| {
+        portal.model.with(|m| {
+            m.replicas()
+                .iter()
+                .filter_map(|r| m.region(&r.location).map(|g| ((g.latitude * 100.0) as i64, (g.longitude * 100.0) as i64)))
+                .collect::<Vec<_>>()
+        })
+    });
+    Effect::new(move |_| {
+        let places = places.get();
+        if !ready.get() {
+            return;
+        }
+        let map = view.borrow().as_ref().map(|v| v.map.clone());
+        let Some(map) = map else { return };
+        let Some(first) = places.first() else { return };
+        let point = |p: &(i64, i64)| LatLng::new(p.0 as f64 / 100.0, p.1 as f64 / 100.0);
+        let bounds = LatLngBounds::new(&point(first), &point(first));
+        for p in &places[1..] {
+            bounds.extend(&point(p));
+        }
+        let options = js_sys::JSON::parse(r#"{"padding":[80,80],"maxZoom":4}"#).unwrap_or(wasm_bindgen::JsValue::UNDEFINED);
+        map.fit_bounds_with_options(&bounds, &options);
+    });
+}
+
+fn create_map(div: &web_sys::HtmlDivElement, settings: &UiSettings) -> Result<Map, String> {
     let options = MapOptions::new();
     options.set_zoom_snap(0.25);
     options.set_zoom_delta(0.5);
     options.set_min_zoom(1.0);
     options.set_max_zoom(7.0);
-    // No tiles, so nothing to attribute on the map; the footer credits the outline data.
-    options.set_attribution_control(false);
+    // Without tiles there is nothing to attribute on the map; the footer credits the outline.
+    options.set_attribution_control(settings.tile_url.is_some());
     options.set_max_bounds(bounds((-78.0, -200.0), (86.0, 200.0)));
     options.set_max_bounds_viscosity(0.8);
     let map = Map::new_with_element(div, &options).map_err(|e| format!("{e:?}"))?;
     // Populated latitudes only: the view fits the continents, not the poles.
     map.fit_bounds(&bounds((-47.0, -128.0), (66.0, 178.0)));
+    if let Some(url) = &settings.tile_url {
+        let tile_options = TileLayerOptions::new();
+        if let Some(text) = &settings.tile_attribution {
+            tile_options.set_attribution(text.clone());
+        }
+        TileLayer::new_options(url, &tile_options).add_to(&map);
+    }
     outline::add_outline(&map);
     Ok(map)
 }

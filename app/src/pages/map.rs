@@ -1,26 +1,47 @@
-//! `/`: the geo-replication map of the selected registry.
+//! `/`: the geo-replication console of one registry, or (`?kiosk`) its wall-screen view.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use replimap_types::PageData;
 
 use crate::components::activity::Activity;
+use crate::components::add_replica::AddReplica;
 use crate::components::alert::Alert;
+use crate::components::dialog::ReplicaDialog;
 use crate::components::header::Header;
+use crate::components::kiosk::Kiosk;
 use crate::components::legend::Legend;
-use crate::components::replica_dialog::ReplicaDialog;
+use crate::components::region_card::RegionCard;
 use crate::components::replication_table::ReplicationTable;
+use crate::components::stream_banner::StreamBanner;
 use crate::components::world_map::WorldMap;
 use crate::portal::Portal;
 
-/// The whole page: header, alert, map with legend, replica table and the region dialog.
+/// The whole page. The registry comes from `?registry=`, so a link opens the same view.
 #[component]
 pub fn MapPage() -> impl IntoView {
-    let portal = Portal::new();
+    let query = use_query_map();
+    let (wanted, kiosk) = query.with_untracked(|q| (q.get("registry"), q.get("kiosk").is_some()));
+    let portal = Portal::new(page_data(), wanted, kiosk);
+    // Back/forward and the picker change the query; the model follows.
+    Effect::new(move |_| {
+        let wanted = query.with(|q| q.get("registry"));
+        if portal.model.with_untracked(|m| m.wanted != wanted) {
+            portal.model.update(|m| m.wanted = wanted);
+            portal.selected.set(None);
+            portal.dialog.set(None);
+        }
+    });
     // Browser only: effects never run on the server. The stream lives as long as the page.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |stream: Option<crate::api::EventStream>| stream.unwrap_or_else(|| portal.start()));
+    Effect::new(move |live: Option<_>| live.unwrap_or_else(|| portal.start()));
+    if kiosk {
+        return view! { <Kiosk portal/> }.into_any();
+    }
     view! {
         <Header portal/>
-        <main>
+        <StreamBanner portal/>
+        <main id="console">
             <Alert portal/>
             <section class="map-panel" aria-label="Regions">
                 <WorldMap portal/>
@@ -31,11 +52,33 @@ pub fn MapPage() -> impl IntoView {
             </section>
             <section class="table-panel" aria-label="Replications">
                 <ReplicationTable portal/>
+                <AddReplica portal/>
             </section>
             <ReplicaDialog portal/>
+            <RegionCard portal/>
         </main>
         <footer>
-            "Outline: Natural Earth via world-atlas · Map: Leaflet · Markers are keyboard buttons (Tab, then Enter)"
+            "Outline: Natural Earth via world-atlas · Map: Leaflet · Keyboard: Tab to a marker or row, Enter to act"
         </footer>
     }
+    .into_any()
+}
+
+/// The data the server rendered with: its context on the server, the embedded JSON in the
+/// browser. Without either (a page served without data) the page starts empty and fills
+/// from the stream.
+fn page_data() -> PageData {
+    #[cfg(feature = "hydrate")]
+    {
+        let text = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(replimap_types::PAGE_DATA_ID))
+            .and_then(|e| e.text_content());
+        match text.map(|t| serde_json::from_str::<PageData>(&t)) {
+            Some(Ok(data)) => return data,
+            Some(Err(e)) => leptos::logging::warn!("page data unreadable: {e}"),
+            None => {}
+        }
+    }
+    use_context::<PageData>().unwrap_or_default()
 }

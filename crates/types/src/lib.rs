@@ -10,6 +10,7 @@ mod error;
 mod event;
 mod ids;
 mod operation;
+mod page;
 mod region;
 mod registry;
 mod replication;
@@ -18,6 +19,7 @@ pub use error::{ApiError, ErrorCode};
 pub use event::{RegistryState, StatusEvent};
 pub use ids::{IdError, RegionName, RegistryName, ReplicationName, ResourceGroupName, SubscriptionId};
 pub use operation::{Operation, OperationKind, OperationState};
+pub use page::{page_data_json, rfc3339_ms, PageData, UiSettings, PAGE_DATA_ID};
 pub use region::Region;
 pub use registry::{RegistryKey, RegistrySummary};
 pub use replication::{

@@ -177,6 +177,12 @@ impl StatusHub {
         self.lock().registries.values().map(|s| s.registry.clone()).collect()
     }
 
+    /// Everything the hub knows, as the stream's snapshot carries it (for the page the
+    /// server renders).
+    pub fn states(&self) -> Vec<RegistryState> {
+        self.lock().registries.values().cloned().collect()
+    }
+
     /// One registry, matched as ARM matches names (case-insensitively).
     pub fn registry(&self, key: &RegistryKey) -> Option<RegistryState> {
         self.lock().registries.values().find(|s| s.registry.key.same_resource(key)).cloned()

@@ -17,8 +17,12 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::hub::{Sequenced, Start, StatusHub};
 use crate::state::AppState;
 
-/// Idle proxies commonly close streams after 30-60 s of silence.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The keep-alive is a named `heartbeat` event rather than an SSE comment: comments never
+/// reach the page's script, and the page needs a pulse to tell a quiet stream from a dead
+/// one (a half-open connection raises no error in the browser).
+fn heartbeat() -> Event {
+    Event::default().event("heartbeat").data("")
+}
 
 fn to_event(m: &Sequenced) -> Event {
     Event::default().id(m.id.to_string()).data(&m.json)
@@ -55,5 +59,7 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Sse<im
         }
     });
     let all = stream::iter(first).chain(live).map(|m| Ok(to_event(&m))).take_until(closed);
-    Sse::new(all).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    // Idle proxies commonly close streams after 30-60 s of silence (default every 15 s).
+    let every = Duration::from_secs(state.ui.heartbeat_secs.max(1));
+    Sse::new(all).keep_alive(KeepAlive::new().interval(every).event(heartbeat()))
 }

@@ -41,6 +41,7 @@ impl TestPortal {
             poll: PollIntervals { fast: Duration::from_millis(100), slow: Duration::from_millis(500) },
             allowed_hosts: Vec::new(),
             filter: Default::default(),
+            ui: Default::default(),
         };
         tweak(&mut config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -146,14 +147,23 @@ pub struct SseClient {
 }
 
 impl SseClient {
-    /// The next event and its id (fails after 15 s).
+    /// The next status event and its id (fails after 15 s); heartbeats are skipped.
     pub async fn next(&mut self) -> (u64, StatusEvent) {
-        let ev = tokio::time::timeout(Duration::from_secs(15), self.stream.next())
+        loop {
+            let ev = self.next_frame().await;
+            if ev.event != "heartbeat" {
+                return (ev.id.parse().unwrap(), serde_json::from_str(&ev.data).unwrap());
+            }
+        }
+    }
+
+    /// The next SSE frame of any kind (fails after 15 s).
+    pub async fn next_frame(&mut self) -> eventsource_stream::Event {
+        tokio::time::timeout(Duration::from_secs(15), self.stream.next())
             .await
             .expect("no SSE event within 15 s")
             .expect("stream ended")
-            .expect("bad SSE frame");
-        (ev.id.parse().unwrap(), serde_json::from_str(&ev.data).unwrap())
+            .expect("bad SSE frame")
     }
 
     /// Whether the stream ends (within 5 s) rather than delivering more events.

@@ -1,0 +1,151 @@
+//! A replica's dialog: its live status, the form that changes routing and tags, and the way
+//! to its deletion. The home replica can be updated but not deleted.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use replimap_types::{Region, ReplicationName, UpdateReplication, ZoneRedundancy};
+
+use crate::model::{cli, duration, tags::parse_tags};
+use crate::portal::{DialogTarget, Portal, Step};
+
+type Parsed = Result<BTreeMap<String, String>, String>;
+
+/// The tags input with its live error (`.field-error`), shared by both forms.
+#[component]
+pub fn TagsField(id: &'static str, tags: RwSignal<String>, parsed: Memo<Parsed>) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let invalid = move || parsed.with(Result::is_err);
+    view! {
+        <div class="field">
+            <label for=id>"Tags"</label>
+            <input
+                type="text"
+                id=id
+                name="tags"
+                autocomplete="off"
+                spellcheck="false"
+                placeholder="team=web env=\"prod eu\""
+                prop:value=move || tags.get()
+                on:input=move |ev| tags.set(event_target_value(&ev))
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby=error_id.clone()
+            />
+            <p class="field-note">"key=value pairs separated by spaces; quote values with spaces. Replaces all tags."</p>
+            <p class="field-error" id=error_id aria-live="polite">{move || parsed.get().err()}</p>
+        </div>
+    }
+}
+
+/// Details, `<form id="update-form">` and "Delete replica…".
+pub fn details(
+    region: Region,
+    registry: String,
+    name: ReplicationName,
+    home: bool,
+    routing_now: bool,
+    tags_now: String,
+    portal: Portal,
+) -> impl IntoView {
+    let routing = RwSignal::new(routing_now);
+    let tags = RwSignal::new(tags_now.clone());
+    let parsed = Memo::new(move |_| tags.with(|t| parse_tags(t)));
+    let changed = Memo::new(move |_| routing.get() != routing_now || tags.with(|t| t.trim() != tags_now.trim()));
+    let display = region.display_name.clone();
+    let cmd = {
+        let (registry, name) = (registry.clone(), name.to_string());
+        move || cli::update(&registry, &name, routing.get(), &parsed.get().unwrap_or_default())
+    };
+    let location = region.name.clone();
+    let submit = {
+        let location = location.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let Ok(tags) = parsed.get_untracked() else { return };
+            let body = UpdateReplication { region_endpoint_enabled: Some(routing.get_untracked()), tags: Some(tags) };
+            portal.update(location.clone(), body);
+            portal.close();
+        }
+    };
+    let heading = if home { format!("{display} — home replica of {registry}") } else { format!("Replica of {registry} in {display}") };
+    let guard = home.then(|| {
+        view! {
+            <p class="home-note">
+                {format!("{display} is the home region of {registry}: the registry was created there and its home replica cannot be deleted.")}
+            </p>
+        }
+    });
+    let delete = (!home).then(|| {
+        view! {
+            <button
+                type="button"
+                class="danger subtle"
+                data-action="delete"
+                on:click=move |_| portal.dialog.set(Some(DialogTarget { region: location.clone(), step: Step::ConfirmDelete }))
+            >
+                "Delete replica…"
+            </button>
+        }
+    });
+    view! {
+        <h2 id="dialog-title">{heading}</h2>
+        {guard}
+        <Status portal name=name.clone()/>
+        <form id="update-form" on:submit=submit novalidate="">
+            <h3>"Routing and tags"</h3>
+            <div class="field check">
+                <input
+                    type="checkbox"
+                    id="update-routing"
+                    name="region-endpoint-enabled"
+                    prop:checked=move || routing.get()
+                    on:change=move |ev| routing.set(event_target_checked(&ev))
+                />
+                <label for="update-routing">"Route requests here (global endpoint routing)"</label>
+            </div>
+            <TagsField id="update-tags" tags parsed/>
+            {super::command(cmd)}
+            <div class="dialog-actions">
+                <button type="submit" class="primary" disabled=move || !changed.get()>"Save changes"</button>
+                {delete}
+                <button type="button" data-autofocus="" on:click=move |_| portal.close()>"Close"</button>
+            </div>
+        </form>
+    }
+}
+
+/// The replica's live status: re-rendered on every change without touching the form.
+#[component]
+fn Status(portal: Portal, name: ReplicationName) -> impl IntoView {
+    let rows = Memo::new(move |_| {
+        let now = portal.now.get();
+        portal.model.with(|m| {
+            let r = m.selected()?.replications.iter().find(|r| r.name == name)?.clone();
+            let view = m.region_view(&r.location, now)?;
+            let since = view.since_ms.map(|s| duration::short(now - s)).unwrap_or_else(|| "—".to_owned());
+            let status = match (&r.status.display_status, &r.status.message) {
+                (Some(s), Some(msg)) if !msg.is_empty() => format!("{s} — {msg}"),
+                (Some(s), _) => s.clone(),
+                (None, _) => "—".to_owned(),
+            };
+            Some(vec![
+                ("Provisioning state", r.provisioning_state.to_string()),
+                ("Status", status),
+                ("In this state for", if view.stuck { format!("{since} — possibly stuck") } else { since }),
+                ("Region endpoint enabled", if r.region_endpoint_enabled { "True" } else { "False" }.to_owned()),
+                ("Zone redundancy", if r.zone_redundancy == ZoneRedundancy::Enabled { "Enabled" } else { "Disabled" }.to_owned()),
+            ])
+        })
+    });
+    view! {
+        <dl class="replica-status">
+            {move || {
+                rows.get()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(term, text)| view! { <div><dt>{term}</dt><dd>{text}</dd></div> })
+                    .collect_view()
+            }}
+        </dl>
+    }
+}

@@ -1,0 +1,104 @@
+//! The card a marker shows on hover or keyboard focus: where the region is, what the replica
+//! there is doing and what happened to it last. Markers point at it with
+//! `aria-describedby`, so a screen reader reads it after the marker's name.
+
+use leptos::prelude::*;
+use replimap_types::ZoneRedundancy;
+
+use crate::model::{duration, RegionView};
+use crate::portal::Portal;
+
+/// One line of the card: `data-field`, term and text.
+type Field = (&'static str, &'static str, String);
+
+fn fields(v: &RegionView, now_ms: i64) -> Vec<Field> {
+    let r = &v.region;
+    let dash = || "—".to_owned();
+    let mut out: Vec<Field> = vec![
+        ("geography", "Geography", if r.geography.is_empty() { dash() } else { format!("{} ({})", r.geography, r.geography_group) }),
+        ("physical-location", "Location", r.physical_location.clone().unwrap_or_else(dash)),
+        ("paired-region", "Paired region", r.paired_region.as_ref().map_or_else(dash, ToString::to_string)),
+        (
+            "zones",
+            "Availability zones",
+            if r.availability_zones.is_empty() { "none".to_owned() } else { r.availability_zones.join(", ") },
+        ),
+    ];
+    match &v.replica {
+        Some(rep) => {
+            let status = match (&rep.status.display_status, &rep.status.message) {
+                (Some(s), Some(m)) if !m.is_empty() => format!("{s}: {m}"),
+                (Some(s), _) => s.clone(),
+                (None, _) => rep.provisioning_state.to_string(),
+            };
+            let since = v.since_ms.map(|s| format!(" for {}", duration::short(now_ms - s))).unwrap_or_default();
+            let stuck = if v.stuck { " — possibly stuck" } else { "" };
+            out.push(("status", "Status", format!("{status}{since}{stuck}")));
+            out.push(("timestamp", "Status time", rep.status.timestamp.as_deref().map_or_else(dash, readable_time)));
+            let zr = if rep.zone_redundancy == ZoneRedundancy::Enabled { "Enabled" } else { "Disabled" };
+            out.push(("zone-redundancy", "Zone redundancy", zr.to_owned()));
+            let routing = if rep.region_endpoint_enabled { "On: the global endpoint routes here" } else { "Off: no requests are routed here" };
+            out.push(("routing", "Routing", routing.to_owned()));
+        }
+        None => {
+            let status = match v.unavailable {
+                Some(why) => format!("Not available: {}", why.reason()),
+                None if v.pending.is_some() => "Creating…".to_owned(),
+                None => "No replica".to_owned(),
+            };
+            out.push(("status", "Status", status));
+        }
+    }
+    let last = v
+        .last_event
+        .as_ref()
+        .map_or_else(|| "Nothing since the page opened".to_owned(), |e| format!("{} ({} ago)", e.text, duration::short(now_ms - e.at_ms)));
+    out.push(("last-event", "Last event", last));
+    out
+}
+
+/// `2026-11-30T13:11:38.3543Z` as `2026-11-30 13:11:38 UTC`; anything else as it came.
+fn readable_time(ts: &str) -> String {
+    match (ts.get(..10), ts.get(11..19), ts.ends_with('Z') || ts.ends_with("+00:00")) {
+        (Some(date), Some(time), true) => format!("{date} {time} UTC"),
+        _ => ts.to_owned(),
+    }
+}
+
+/// `<div id="region-card" role="tooltip">`, `hidden` when no marker is hovered or focused.
+#[component]
+pub fn RegionCard(portal: Portal) -> impl IntoView {
+    let view_of = Memo::new(move |_| {
+        let card = portal.card.get()?;
+        let now = portal.now.get();
+        let view = portal.model.with(|m| m.region_view(&card.region, now))?;
+        Some((card.x, card.y, card.below, view.region.display_name.clone(), view.state.as_str(), fields(&view, now)))
+    });
+    view! {
+        <div
+            id="region-card"
+            role="tooltip"
+            hidden=move || view_of.with(Option::is_none)
+            data-state=move || view_of.with(|v| v.as_ref().map(|v| v.4))
+            data-below=move || view_of.with(|v| v.as_ref().is_some_and(|v| v.2).then_some("true"))
+            style=move || view_of.with(|v| v.as_ref().map(|v| format!("left:{:.0}px;top:{:.0}px", v.0, v.1)))
+        >
+            {move || {
+                view_of
+                    .get()
+                    .map(|(_, _, _, title, state, fields)| {
+                        view! {
+                            <h3 data-field="display-name">{title}</h3>
+                            <p class="card-state" data-state=state>{state.replace('-', " ")}</p>
+                            <dl>
+                                {fields
+                                    .into_iter()
+                                    .map(|(field, term, text)| view! { <div data-field=field><dt>{term}</dt><dd>{text}</dd></div> })
+                                    .collect_view()}
+                            </dl>
+                        }
+                    })
+            }}
+        </div>
+    }
+}

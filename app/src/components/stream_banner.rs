@@ -1,0 +1,30 @@
+//! The banner that says the live data may be old: the stream is down (reconnecting with
+//! back-off) or has gone quiet (no heartbeat). Present in the DOM only while it applies.
+
+use leptos::prelude::*;
+
+use crate::model::StreamStatus;
+use crate::portal::Portal;
+
+/// `<div id="stream-banner" role="status" data-state="down|stale">`.
+#[component]
+pub fn StreamBanner(portal: Portal) -> impl IntoView {
+    let stream = portal.stream;
+    move || {
+        let (state, text) = match stream.get() {
+            StreamStatus::Reconnecting => {
+                ("down", "Live updates are interrupted: what you see may be out of date. Reconnecting automatically…")
+            }
+            StreamStatus::Stale => {
+                ("stale", "No word from the server for a while: what you see may be out of date. Reconnecting…")
+            }
+            StreamStatus::Connecting | StreamStatus::Live => return None,
+        };
+        Some(view! {
+            <div id="stream-banner" role="status" data-state=state>
+                <span class="banner-icon" aria-hidden="true">"!"</span>
+                {text}
+            </div>
+        })
+    }
+}

@@ -101,7 +101,10 @@ pub fn ReplicationTable(portal: Portal) -> impl IntoView {
                 />
             </label>
             <p class="table-count" aria-live="polite">
-                {move || if shown() == total() { format!("{} replicas", total()) } else { format!("{} of {} replicas", shown(), total()) }}
+                {move || {
+                    let noun = if total() == 1 { "replica" } else { "replicas" };
+                    if shown() == total() { format!("{} {noun}", total()) } else { format!("{} of {} {noun}", shown(), total()) }
+                }}
             </p>
         </div>
         <div class="table-scroll">

@@ -42,7 +42,7 @@ pub fn mount(node: NodeRef<Div>, portal: Portal) {
         let selected = portal.selected.get();
         let mut slot = slot.borrow_mut();
         if slot.is_none() {
-            match create_map(&div, &portal.settings.get_value()) {
+            match create_map(&div, &portal.settings.get_value(), portal.kiosk) {
                 Ok(map) => {
                     let weak = Rc::downgrade(&for_zoom);
                     let map_for_zoom = map.clone();
@@ -120,8 +120,10 @@ fn fit_to_replicas(view: Slot, ready: RwSignal<bool>, portal: Portal) {
     });
 }
 
-fn create_map(div: &web_sys::HtmlDivElement, settings: &UiSettings) -> Result<Map, String> {
+fn create_map(div: &web_sys::HtmlDivElement, settings: &UiSettings, kiosk: bool) -> Result<Map, String> {
     let options = MapOptions::new();
+    // Nobody zooms a wall screen.
+    options.set_zoom_control(!kiosk);
     options.set_zoom_snap(0.25);
     options.set_zoom_delta(0.5);
     options.set_min_zoom(1.0);

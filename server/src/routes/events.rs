@@ -19,9 +19,10 @@ use crate::state::AppState;
 
 /// The keep-alive is a named `heartbeat` event rather than an SSE comment: comments never
 /// reach the page's script, and the page needs a pulse to tell a quiet stream from a dead
-/// one (a half-open connection raises no error in the browser).
+/// one (a half-open connection raises no error in the browser). It carries `{}` because a
+/// browser drops an event without a `data` line, and axum writes none for empty data.
 fn heartbeat() -> Event {
-    Event::default().event("heartbeat").data("")
+    Event::default().event("heartbeat").data("{}")
 }
 
 fn to_event(m: &Sequenced) -> Event {

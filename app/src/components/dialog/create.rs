@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use replimap_types::{CreateReplication, Region, ZoneRedundancy};
 
+use super::fields::{Checkbox, TagsField, ROUTING_LABEL, ROUTING_NOTE};
 use crate::model::{cli, tags::parse_tags};
 use crate::portal::Portal;
 
@@ -43,34 +44,9 @@ pub fn form(region: Region, registry: String, portal: Portal) -> impl IntoView {
             {format!("Creates a replica named {} in {display}. Images are copied in the background; the replica shows as Syncing until it is Ready. Each replica is billed as a Premium registry.", region.name)}
         </p>
         <form id="create-form" on:submit=submit novalidate="">
-            <div class="field check">
-                <input
-                    type="checkbox"
-                    id="create-zone"
-                    name="zone-redundancy"
-                    disabled=!zoned
-                    prop:checked=move || zone.get()
-                    on:change=move |ev| zone.set(event_target_checked(&ev))
-                    aria-describedby="create-zone-note"
-                />
-                <label for="create-zone">"Zone redundancy"</label>
-                <p class="field-note" id="create-zone-note">{zones_note}</p>
-            </div>
-            <div class="field check">
-                <input
-                    type="checkbox"
-                    id="create-routing"
-                    name="region-endpoint-enabled"
-                    prop:checked=move || routing.get()
-                    on:change=move |ev| routing.set(event_target_checked(&ev))
-                    aria-describedby="create-routing-note"
-                />
-                <label for="create-routing">"Route requests here (global endpoint routing)"</label>
-                <p class="field-note" id="create-routing-note">
-                    "Off: the replica syncs but the registry's global endpoint sends no pulls to it, e.g. while it is warming up."
-                </p>
-            </div>
-            <super::replica::TagsField id="create-tags" tags parsed/>
+            <Checkbox id="create-zone" name="zone-redundancy" label="Zone redundancy" checked=zone disabled=!zoned note=zones_note/>
+            <Checkbox id="create-routing" name="region-endpoint-enabled" label=ROUTING_LABEL checked=routing note=ROUTING_NOTE/>
+            <TagsField id="create-tags" tags parsed/>
             {super::command(cmd)}
             <div class="dialog-actions">
                 <button type="submit" class="primary" data-autofocus="">"Create replica"</button>

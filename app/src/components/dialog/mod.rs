@@ -8,6 +8,7 @@
 
 mod create;
 mod delete;
+mod fields;
 mod replica;
 
 use leptos::html::Dialog;

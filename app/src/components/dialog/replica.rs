@@ -1,41 +1,12 @@
 //! A replica's dialog: its live status, the form that changes routing and tags, and the way
 //! to its deletion. The home replica can be updated but not deleted.
 
-use std::collections::BTreeMap;
-
 use leptos::prelude::*;
 use replimap_types::{Region, ReplicationName, UpdateReplication, ZoneRedundancy};
 
+use super::fields::{Checkbox, TagsField, ROUTING_LABEL, ROUTING_NOTE};
 use crate::model::{cli, duration, tags::parse_tags};
 use crate::portal::{DialogTarget, Portal, Step};
-
-type Parsed = Result<BTreeMap<String, String>, String>;
-
-/// The tags input with its live error (`.field-error`), shared by both forms.
-#[component]
-pub fn TagsField(id: &'static str, tags: RwSignal<String>, parsed: Memo<Parsed>) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let invalid = move || parsed.with(Result::is_err);
-    view! {
-        <div class="field">
-            <label for=id>"Tags"</label>
-            <input
-                type="text"
-                id=id
-                name="tags"
-                autocomplete="off"
-                spellcheck="false"
-                placeholder="team=web env=\"prod eu\""
-                prop:value=move || tags.get()
-                on:input=move |ev| tags.set(event_target_value(&ev))
-                aria-invalid=move || invalid().then_some("true")
-                aria-describedby=error_id.clone()
-            />
-            <p class="field-note">"key=value pairs separated by spaces; quote values with spaces. Replaces all tags."</p>
-            <p class="field-error" id=error_id aria-live="polite">{move || parsed.get().err()}</p>
-        </div>
-    }
-}
 
 /// Details, `<form id="update-form">` and "Delete replica…".
 pub fn details(
@@ -93,16 +64,7 @@ pub fn details(
         <Status portal name=name.clone()/>
         <form id="update-form" on:submit=submit novalidate="">
             <h3>"Routing and tags"</h3>
-            <div class="field check">
-                <input
-                    type="checkbox"
-                    id="update-routing"
-                    name="region-endpoint-enabled"
-                    prop:checked=move || routing.get()
-                    on:change=move |ev| routing.set(event_target_checked(&ev))
-                />
-                <label for="update-routing">"Route requests here (global endpoint routing)"</label>
-            </div>
+            <Checkbox id="update-routing" name="region-endpoint-enabled" label=ROUTING_LABEL checked=routing note=ROUTING_NOTE/>
             <TagsField id="update-tags" tags parsed/>
             {super::command(cmd)}
             <div class="dialog-actions">

@@ -1,9 +1,12 @@
 //! The replimap UI (Leptos): the page shell, the app and its one route.
 //!
-//! Compiled twice: with `ssr` into the server, which renders the page skeleton, and with
+//! Compiled twice: with `ssr` into the server, which renders the page with the hub's data, and with
 //! `hydrate` into the WASM front end (`replimap-frontend`), which takes over the page and
-//! fills it from `/api/v1` and the status stream. Browser-only code sits behind
+//! hydrates it from the data embedded in the page and keeps it live from the status stream. Browser-only code sits behind
 //! `#[cfg(feature = "hydrate")]`: `api`, `leaflet` and the effects that use them.
+
+// The page is one deeply nested view type; the default (128) overflows computing its layout.
+#![recursion_limit = "256"]
 
 #[cfg(feature = "hydrate")]
 mod api;

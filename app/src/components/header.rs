@@ -1,5 +1,6 @@
 //! The page header: the registry picker, the selected registry and the live-stream indicator.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::components::registry_picker::RegistryPicker;
@@ -12,22 +13,21 @@ pub fn Header(portal: Portal) -> impl IntoView {
     let model = portal.model;
     let registry = move || {
         model.with(|m| {
+            let placeholder = |id: Option<&'static str>, text: String| {
+                Either::Left(view! { <p id=id class="registry-placeholder">{text}</p> })
+            };
             if let Some(name) = m.missing() {
-                return view! {
-                    <p id="registry-missing" class="registry-placeholder">
-                        {format!("No registry named \"{name}\" is among the {} this portal watches. Pick one from the list.", m.registries.len())}
-                    </p>
-                }
-                .into_any();
+                let text = format!(
+                    "No registry named \"{name}\" is among the {} this portal watches. Pick one from the list.",
+                    m.registries.len()
+                );
+                return placeholder(Some("registry-missing"), text);
             }
             if !m.loaded {
-                return view! { <p class="registry-placeholder">"Loading registries…"</p> }.into_any();
+                return placeholder(None, "Loading registries…".to_owned());
             }
             let Some(state) = m.selected() else {
-                return view! {
-                    <p class="registry-placeholder">"No registry that supports geo-replication (Premium SKU) was found."</p>
-                }
-                .into_any();
+                return placeholder(None, "No registry that supports geo-replication (Premium SKU) was found.".to_owned());
             };
             let r = &state.registry;
             let home = m.display_name(&r.location);
@@ -35,7 +35,7 @@ pub fn Header(portal: Portal) -> impl IntoView {
             let note = (!r.replicable).then(|| {
                 r.not_replicable_reason.clone().unwrap_or_else(|| format!("{} is {}: geo-replication needs the Premium SKU.", r.key.name, r.sku))
             });
-            view! {
+            Either::Right(view! {
                 <dl id="registry" data-registry=r.key.name.to_string()>
                     <div><dt>"Resource group"</dt><dd>{r.key.resource_group.to_string()}</dd></div>
                     <div><dt>"Home region"</dt><dd>{home}</dd></div>
@@ -44,8 +44,7 @@ pub fn Header(portal: Portal) -> impl IntoView {
                 </dl>
                 {note.map(|n| view! { <p id="registry-note" role="note">{n}</p> })}
                 {error.map(|e| view! { <p id="registry-error" role="status">"Status may be stale: " {e}</p> })}
-            }
-            .into_any()
+            })
         })
     };
     let stream = portal.stream;

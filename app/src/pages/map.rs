@@ -38,6 +38,7 @@ pub fn MapPage() -> impl IntoView {
     if kiosk {
         return view! { <Kiosk portal/> }.into_any();
     }
+    // Type erasure keeps the page's view type within the compiler's query depth limit.
     view! {
         <Header portal/>
         <StreamBanner portal/>

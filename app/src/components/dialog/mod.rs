@@ -11,6 +11,7 @@ mod delete;
 mod fields;
 mod replica;
 
+use leptos::either::EitherOf4;
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use replimap_types::{Region, ReplicationName};
@@ -94,41 +95,41 @@ pub fn ReplicaDialog(portal: Portal) -> impl IntoView {
         browser::sync_open_state(node, portal);
         browser::keep_focus_inside(node, shown);
     }
+    // One `EitherOf4` over the four kinds of body (the message variants share a type).
     let content = move || {
         shown.get().map(|shown| match shown {
-            Shown::Unlisted { title } => message(
-                title.clone(),
-                format!("{title} is not among the regions ARM lists, so it is not on the map and cannot be managed here."),
-                portal,
-            )
-            .into_any(),
+            Shown::Unlisted { title } => {
+                let text = format!("{title} is not among the regions ARM lists, so it is not on the map and cannot be managed here.");
+                EitherOf4::A(message(title, text, portal))
+            }
             Shown::NoRegistry { title } => {
-                message(title, "No registry that supports geo-replication is selected.".to_owned(), portal).into_any()
+                EitherOf4::A(message(title, "No registry that supports geo-replication is selected.".to_owned(), portal))
             }
-            Shown::Unavailable { title, reason } => {
-                message(format!("{title} — not available"), format!("No replica can be placed here: {reason}."), portal).into_any()
-            }
-            Shown::Create { region, registry } => create::form(region, registry, portal).into_any(),
+            Shown::Unavailable { title, reason } => EitherOf4::A(message(
+                format!("{title} — not available"),
+                format!("No replica can be placed here: {reason}."),
+                portal,
+            )),
             Shown::Creating { title, registry, accepted } => {
                 let text = if accepted {
                     "ARM accepted the request; the replica appears here as soon as provisioning starts."
                 } else {
                     "Sending the request to ARM…"
                 };
-                message(format!("Creating a replica of {registry} in {title}"), text.to_owned(), portal).into_any()
+                EitherOf4::A(message(format!("Creating a replica of {registry} in {title}"), text.to_owned(), portal))
             }
-            Shown::Replica { region, registry, name, home, routing, tags } => {
-                replica::details(region, registry, name, home, routing, tags, portal).into_any()
-            }
-            Shown::ConfirmDelete { title, registry, name, deleting } => {
-                delete::confirm(title, registry, name, deleting, portal).into_any()
-            }
-            Shown::Deleted { title, registry } => message(
+            Shown::Deleted { title, registry } => EitherOf4::A(message(
                 format!("The replica of {registry} in {title} was deleted"),
                 format!("{title} no longer holds a replica of {registry}."),
                 portal,
-            )
-            .into_any(),
+            )),
+            Shown::Create { region, registry } => EitherOf4::B(create::form(region, registry, portal)),
+            Shown::Replica { region, registry, name, home, routing, tags } => {
+                EitherOf4::C(replica::details(region, registry, name, home, routing, tags, portal))
+            }
+            Shown::ConfirmDelete { title, registry, name, deleting } => {
+                EitherOf4::D(delete::confirm(title, registry, name, deleting, portal))
+            }
         })
     };
     view! {
@@ -181,7 +182,7 @@ mod browser {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    use leptos::html::Dialog;
+use leptos::html::Dialog;
     use leptos::prelude::*;
     use wasm_bindgen::JsCast;
     use web_sys::HtmlElement;

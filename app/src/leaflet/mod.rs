@@ -136,6 +136,8 @@ fn create_map(div: &web_sys::HtmlDivElement, settings: &UiSettings, kiosk: bool)
     // Populated latitudes only: the view fits the continents, not the poles.
     map.fit_bounds(&bounds((-47.0, -128.0), (66.0, 178.0)));
     if let Some(url) = &settings.tile_url {
+        // Tiles draw the land; the outline then only traces borders (see `.with-tiles`).
+        div.class_list().add_1("with-tiles").ok();
         let tile_options = TileLayerOptions::new();
         if let Some(text) = &settings.tile_attribution {
             tile_options.set_attribution(text.clone());

@@ -319,3 +319,12 @@ impl Drop for Interval {
         }
     }
 }
+
+/// Runs `f` once after `ms` milliseconds.
+pub fn after(ms: i32, f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else { return };
+    let callback = Closure::once_into_js(f);
+    if let Err(e) = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms) {
+        leptos::logging::warn!("could not schedule: {}", describe_js(&e));
+    }
+}

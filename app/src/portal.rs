@@ -203,6 +203,10 @@ impl Portal {
         let last_heard = std::rc::Rc::new(std::cell::Cell::new(js_sys::Date::now()));
         let stale_after = ms(self.settings.with_value(|s| s.heartbeat_secs) * 3) as f64;
         let heard = last_heard.clone();
+        // Events are applied in batches, at most every `BATCH_MS`: a poll that finds ten
+        // changes sends ten events at once, and one model update re-renders once, not ten
+        // times. Order is kept; only the rendering is coalesced.
+        let queue: std::rc::Rc<std::cell::RefCell<Vec<replimap_types::StatusEvent>>> = std::rc::Rc::default();
         let stream = std::rc::Rc::new(EventStream::subscribe(move |message| {
             heard.set(js_sys::Date::now());
             match message {
@@ -216,11 +220,14 @@ impl Portal {
                     if this.stream.get_untracked() != StreamStatus::Live {
                         this.stream.set(StreamStatus::Live);
                     }
-                    let now = js_sys::Date::now() as i64;
-                    let mut alert = None;
-                    this.model.update(|m| alert = m.apply(event, now));
-                    if let Some(message) = alert {
-                        this.alert.set(Some(message));
+                    let first = {
+                        let mut q = queue.borrow_mut();
+                        q.push(event);
+                        q.len() == 1
+                    };
+                    if first {
+                        let queue = queue.clone();
+                        crate::api::after(BATCH_MS, move || this.apply_all(queue.take()));
                     }
                 }
                 StreamMessage::Malformed(message) => leptos::logging::warn!("{message}"),
@@ -245,6 +252,23 @@ impl Portal {
         });
         this.now.set(js_sys::Date::now() as i64);
         (stream, clock)
+    }
+}
+
+/// How long stream events are gathered before the page re-renders, in milliseconds.
+#[cfg(feature = "hydrate")]
+const BATCH_MS: i32 = 50;
+
+#[cfg(feature = "hydrate")]
+impl Portal {
+    /// Applies a batch of stream events in one model update.
+    fn apply_all(&self, events: Vec<replimap_types::StatusEvent>) {
+        let now = js_sys::Date::now() as i64;
+        let mut alerts = Vec::new();
+        self.model.update(|m| alerts.extend(events.into_iter().filter_map(|e| m.apply(e, now))));
+        if let Some(message) = alerts.pop() {
+            self.alert.set(Some(message));
+        }
     }
 }
 

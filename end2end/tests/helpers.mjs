@@ -1,9 +1,14 @@
 // Page object and browser helpers for the replimap journeys.
 //
-// The DOM contract these rely on is documented in app/src/components/region_marker.rs and the
-// other components: `.region-marker[data-region][data-state]` buttons on the map,
-// `#replications tr[data-replication]` rows, `#region-dialog`, `#alert[role=alert]`,
-// `#stream-status[data-state]`, `#activity`.
+// The DOM contract these rely on (see end2end/README.md for the full list):
+// `.region-marker[data-region][data-state]` buttons on the map, `#legend li[data-state]`,
+// `#region-card[role=tooltip]`, `dialog#region-dialog` with `form#create-form` /
+// `form#update-form` / `[data-step=confirm-delete]` and `pre.cli code`,
+// `table#replications` (`th[data-sort]`, `tr[data-replication][data-phase]`, row actions
+// `button[data-action=edit|delete]`), `input#replica-filter`, `form#add-replica`,
+// `#alert[role=alert]`, `#registry[data-registry]`, `select#registry-picker`,
+// `#stream-status[data-state]`, `#stream-banner`, kiosk `main#kiosk[data-registry]`.
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +20,8 @@ export const EMULATOR_URL = (process.env.REPLIMAP_EMULATOR_URL || '').replace(/\
 /// `skip` option for suites and tests that need the emulator. Locally they skip without
 /// REPLIMAP_EMULATOR_URL; under CI they run, and `requireEmulator()` makes them fail.
 export const EMULATOR_SKIP = (EMULATOR_URL || process.env.CI) ? false : 'REPLIMAP_EMULATOR_URL is not set';
+/// What the portal was started with as `ui.stuck_after_secs` (REPLIMAP_STUCK_AFTER_SECS).
+export const STUCK_AFTER_SECS = Number(process.env.REPLIMAP_STUCK_AFTER_SECS || 0) || null;
 
 /** Fails loudly when a test that needs the emulator runs without its address (under CI). */
 export function requireEmulator() {
@@ -26,10 +33,27 @@ export function requireEmulator() {
 }
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
+/// The registries of end2end/seed.json.
+export const SEED = {
+  demo: { subscriptionId: '00000000-0000-0000-0000-000000000000', resourceGroup: 'myresourcegroup', name: 'myACR0007', home: 'eastus' },
+  prod: { subscriptionId: '11111111-1111-1111-1111-111111111111', resourceGroup: 'platform-prod', name: 'contosoprod', home: 'westeurope' },
+  dev: { subscriptionId: '11111111-1111-1111-1111-111111111111', resourceGroup: 'platform-dev', name: 'contosodev', home: 'eastus' },
+};
+
+/// The page of the docs registry. `/` alone shows the first replicable registry by name,
+/// which with end2end/seed.json is contosoprod.
+export const DEMO_PATH = `/?registry=${SEED.demo.name}`;
+
 /// States a marker shows while ARM (or the initial sync) is still working.
 export const IN_PROGRESS = ['creating', 'updating', 'deleting', 'syncing'];
+/// Every marker state of the contract (one legend entry each).
+export const MARKER_STATES = [
+  'home', 'ready', 'creating', 'syncing', 'updating', 'deleting', 'failed', 'routing-off', 'available', 'unavailable',
+];
 /// Longest a create or delete may take with the emulator's default delay (a few seconds).
 export const SETTLE_MS = 30_000;
+/// How long a page may take to hydrate and receive its first snapshot.
+export const LOAD_MS = 30_000;
 
 const LAUNCH_ARGS = [
   '--headless',
@@ -49,6 +73,21 @@ export function launch() {
     args: LAUNCH_ARGS,
     headless: true,
   });
+}
+
+/** Resolves after `ms` (for pacing load generators only; tests wait for conditions). */
+export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` (node side) until it returns a truthy value; returns it. */
+export async function until(fn, { timeout = SETTLE_MS, every = 200, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await delay(every);
+  }
 }
 
 /** JSON from the portal API (from node, not the page). */
@@ -72,9 +111,51 @@ export async function apiWrite(method, path, body) {
 /** The portal's registry (`key` of /api/v1/registries) whose name is `name`. */
 export async function registryKey(name) {
   const summaries = await api('/api/v1/registries');
-  const reg = summaries.find((r) => r.key.name === name);
+  const reg = summaries.find((r) => r.key.name.toLowerCase() === name.toLowerCase());
   if (!reg) throw new Error(`registry ${name} not in /api/v1/registries`);
   return reg.key;
+}
+
+/** `/api/v1/registries/{sub}/{rg}/{name}/replications` of a registry key. */
+export const replicationsPath = (key) => `/api/v1/registries/${key.subscriptionId}/${key.resourceGroup}/${key.name}/replications`;
+
+/** The replicas of a registry as the portal API reports them. */
+export async function replications(name) {
+  return api(replicationsPath(await registryKey(name)));
+}
+
+/** The marker state a replica should show (the contract's mapping of the API fields). */
+export function expectedMarkerState(rep) {
+  if (rep.isHome) return 'home';
+  const ps = rep.provisioningState.toLowerCase();
+  if (['creating', 'updating', 'deleting'].includes(ps)) return ps;
+  if (ps === 'failed' || ps === 'canceled') return 'failed';
+  const ready = (rep.status?.displayStatus || '').toLowerCase() === 'ready';
+  if (!ready) return 'syncing';
+  return rep.regionEndpointEnabled ? 'ready' : 'routing-off';
+}
+
+/**
+ * Leaves `region` of registry `name` without a replica, whatever an earlier (failed) run
+ * left there: through the emulator's admin API when its address is known (instant), else
+ * through the portal API. Waits until the portal API no longer lists it.
+ */
+export async function removeReplica(name, region) {
+  const key = await registryKey(name);
+  const path = `${replicationsPath(key)}/${region}`;
+  await until(
+    async () => {
+      const rep = (await api(replicationsPath(key))).find((r) => r.name === region);
+      if (!rep) return true;
+      if (EMULATOR_URL) {
+        await oobRemoveReplica(key.name, region);
+      } else if (!['creating', 'updating', 'deleting'].includes(rep.provisioningState.toLowerCase())) {
+        await apiWrite('DELETE', path).catch(() => {});
+      }
+      return false;
+    },
+    { every: 500, what: `${name}/${region} to be gone` },
+  );
 }
 
 /// ARM api-version of the replication calls made directly to the emulator.
@@ -85,7 +166,7 @@ const ARM_API_VERSION = '2025-04-01';
  * CLI would make it): `PUT` creates the replica named after `region` there, `DELETE` removes it.
  * Returns the HTTP status.
  */
-export async function armReplicationWrite(method, key, region) {
+export async function armReplicationWrite(method, key, region, properties = {}) {
   requireEmulator();
   const url =
     `${EMULATOR_URL}/subscriptions/${key.subscriptionId}/resourceGroups/${key.resourceGroup}` +
@@ -93,58 +174,139 @@ export async function armReplicationWrite(method, key, region) {
   const res = await fetch(url, {
     method,
     headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
-    body: method === 'PUT' ? JSON.stringify({ location: region, properties: {} }) : undefined,
+    body: method === 'PUT' ? JSON.stringify({ location: region, properties }) : undefined,
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`ARM ${method} ${url}: ${res.status} ${text}`);
   return res.status;
 }
 
+/** A call to the emulator's admin API (`/_emulator/...`); returns the JSON answer or null. */
+export async function emulatorAdmin(method, path, body) {
+  requireEmulator();
+  const res = await fetch(`${EMULATOR_URL}/_emulator${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    const err = new Error(`emulator ${method} ${path}: ${res.status} ${text}`);
+    err.status = res.status;
+    throw err;
+  }
+  return text ? JSON.parse(text) : null;
+}
+
 /** Adds a fault rule to the embedded ARM emulator (see crates/arm-emulator/src/faults.rs). */
 export async function injectFault(rule) {
-  const res = await fetch(`${EMULATOR_URL}/_emulator/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(rule),
-  });
-  if (!res.ok) throw new Error(`fault injection: ${res.status} ${await res.text()}`);
+  await emulatorAdmin('POST', '/faults', rule);
 }
 
 export async function clearFaults() {
   await fetch(`${EMULATOR_URL}/_emulator/faults`, { method: 'DELETE' });
 }
 
-/** The portal page at 1280×720, with every console error and page error recorded. */
+/** The ARM document of a replica as the emulator holds it (null when absent). */
+export async function armReplica(registry, name) {
+  const state = await emulatorAdmin('GET', '/state');
+  const reg = state.registries.find((r) => r.registry.name.toLowerCase() === registry.toLowerCase());
+  if (!reg) throw new Error(`registry ${registry} not in the emulator`);
+  return reg.replications.find((r) => r.name === name) ?? null;
+}
+
+/** The emulator's ARM request log (`recent`: last 1000 `{method, path, status}`). */
+export const emulatorRequests = () => emulatorAdmin('GET', '/requests');
+export const resetEmulatorRequests = () => emulatorAdmin('POST', '/requests/reset');
+
+/**
+ * Out of band, as if made in the Azure portal: adds or replaces a replica at once (no LRO).
+ * `replica` is a seed replica: `{name, location, provisioningState?, regionEndpointEnabled?, zoneRedundancy?, tags?}`.
+ */
+export async function oobPutReplica(registry, replica) {
+  await emulatorAdmin('POST', `/registries/${registry}/replications`, { location: replica.name, ...replica });
+}
+
+/** Out of band: the replica vanishes at once (no error when it is already gone). */
+export async function oobRemoveReplica(registry, name) {
+  try {
+    await emulatorAdmin('DELETE', `/registries/${registry}/replications/${name}`);
+  } catch (err) {
+    if (err.status !== 404) throw err;
+  }
+}
+
+/** Out of band: sets a replica's provisioning state (`Failed`, `Succeeded`, …). */
+export async function oobSetState(registry, name, provisioningState, message) {
+  await emulatorAdmin('PATCH', `/registries/${registry}/replications/${name}`, { provisioningState, message });
+}
+
+/** The portal page, with every console error, page error and failed request recorded. */
 export class PortalPage {
-  constructor(context, page) {
+  /**
+   * `ignore`: regular expressions of errors that the test provokes on purpose (matched
+   * against the recorded line, which names the URL).
+   */
+  constructor(context, page, { ignore = [] } = {}) {
     this.context = context;
     this.page = page;
-    /** Console errors and uncaught exceptions seen so far. */
+    this.ignore = ignore;
+    /** Console errors, uncaught exceptions and failed requests seen so far. */
     this.errors = [];
+    const record = (line) => {
+      if (!this.ignore.some((re) => re.test(line))) this.errors.push(line);
+    };
     page.on('console', (msg) => {
-      if (msg.type() === 'error') this.errors.push(`console: ${msg.text()} (${msg.location().url || 'no url'})`);
+      if (msg.type() === 'error') record(`console: ${msg.text()} (${msg.location().url || 'no url'})`);
     });
-    page.on('pageerror', (err) => this.errors.push(`pageerror: ${err.message}`));
+    page.on('pageerror', (err) => record(`pageerror: ${err.message}`));
     page.on('requestfailed', (req) => {
-      // The status stream is aborted on purpose when the page closes.
-      if (!req.url().endsWith('/api/v1/events')) this.errors.push(`requestfailed: ${req.url()} ${req.failure()?.errorText}`);
+      // The status stream is aborted on purpose when the page closes or navigates.
+      if (!req.url().includes('/api/v1/events')) record(`requestfailed: ${req.url()} ${req.failure()?.errorText}`);
     });
   }
 
-  static async open(browser, path = '/') {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  /**
+   * Opens `path` in a new context (1280×720 unless `viewport` says otherwise) and waits until
+   * the page is live (`ready`: true = the normal view with a home marker, 'kiosk', 'any' =
+   * markers and stream only, false = not at all). `setup(page)` runs before navigation.
+   */
+  static async open(browser, path = '/', { viewport = { width: 1280, height: 720 }, ready = true, ignore = [], setup } = {}) {
+    const context = await browser.newContext({ viewport });
     const page = await context.newPage();
-    const portal = new PortalPage(context, page);
+    const portal = new PortalPage(context, page, { ignore });
+    if (setup) await setup(page);
     await page.goto(`${BASE_URL}${path}`);
-    await portal.ready();
+    if (ready) await portal.ready(ready);
     return portal;
   }
 
   /** Hydrated, markers drawn, first snapshot applied and the live stream connected. */
-  async ready() {
-    await this.page.locator('.region-marker[data-state="home"]').first().waitFor({ timeout: 30_000 });
-    await this.page.locator('#stream-status[data-state="live"]').waitFor({ timeout: 30_000 });
-    await this.page.locator('#replications tbody tr[data-replication]').first().waitFor({ timeout: 30_000 });
+  async ready(kind = true) {
+    const opts = { timeout: LOAD_MS };
+    if (kind === 'kiosk') {
+      await this.page.locator('main#kiosk[data-registry]').waitFor(opts);
+      await this.page.locator('.region-marker').first().waitFor(opts);
+      await this.page.locator('#kiosk-counts li[data-state]').first().waitFor(opts);
+      return;
+    }
+    await this.page.locator('.region-marker').first().waitFor(opts);
+    await this.page.locator('#stream-status[data-state="live"]').waitFor(opts);
+    if (kind === true) {
+      await this.page.locator('.region-marker[data-state="home"]').first().waitFor(opts);
+      await this.page.locator('#replications tbody tr[data-replication]').first().waitFor(opts);
+    }
+  }
+
+  /** Asserts that no error was recorded since the last call, then forgets them. */
+  assertNoErrors() {
+    const seen = this.errors.splice(0);
+    assert.deepEqual(seen, [], 'no console errors, page errors or failed requests');
+  }
+
+  /** `data-registry` of the header (the registry shown). */
+  registryName() {
+    return this.page.locator('#registry').getAttribute('data-registry');
   }
 
   marker(region) {
@@ -157,6 +319,11 @@ export class PortalPage {
 
   async markerState(region) {
     return this.marker(region).getAttribute('data-state');
+  }
+
+  /** `{region: state}` of every marker on the map. */
+  async markerStates() {
+    return this.markers().evaluateAll((els) => Object.fromEntries(els.map((el) => [el.dataset.region, el.dataset.state])));
   }
 
   /** Waits until the marker shows one of `states`; returns the state it saw. */
@@ -172,18 +339,34 @@ export class PortalPage {
     return handle.jsonValue();
   }
 
+  /** Waits until `selector` matches an element whose `attr` equals `value` (null: attribute absent). */
+  async waitForAttr(selector, attr, value, timeout = SETTLE_MS) {
+    await this.page.waitForFunction(
+      ([sel, a, v]) => {
+        const el = document.querySelector(sel);
+        return el && el.getAttribute(a) === v;
+      },
+      [selector, attr, value],
+      { timeout, polling: 50 },
+    );
+  }
+
   /**
-   * Starts recording every `data-state` the marker of `region` takes (a MutationObserver,
-   * so no state is missed between two polls); read it with `markerHistory`.
+   * Starts recording every `data-state` the marker of `region` takes, and its `aria-busy`
+   * with it (a MutationObserver, so no state is missed between two polls); read them with
+   * `markerHistory` and `markerBusyLog`.
    */
   async recordMarker(region) {
     await this.page.evaluate((r) => {
       const el = document.querySelector(`.region-marker[data-region="${r}"]`);
       window.__markerOld ??= {};
+      window.__markerLog ??= {};
       window.__markerOld[r] = [];
+      window.__markerLog[r] = [[el.dataset.state, el.getAttribute('aria-busy')]];
       new MutationObserver((records) => {
-        for (const rec of records) window.__markerOld[r].push(rec.oldValue);
-      }).observe(el, { attributes: true, attributeFilter: ['data-state'], attributeOldValue: true });
+        for (const rec of records) if (rec.attributeName === 'data-state') window.__markerOld[r].push(rec.oldValue);
+        window.__markerLog[r].push([el.dataset.state, el.getAttribute('aria-busy')]);
+      }).observe(el, { attributes: true, attributeFilter: ['data-state', 'aria-busy'], attributeOldValue: true });
     }, region);
   }
 
@@ -196,53 +379,168 @@ export class PortalPage {
     }, region);
   }
 
+  /** `[state, aria-busy]` of the marker after every change since `recordMarker`. */
+  async markerBusyLog(region) {
+    return this.page.evaluate((r) => window.__markerLog?.[r] ?? [], region);
+  }
+
+  /**
+   * Starts recording which markers and rows ever carry `data-flash="true"` (checked on every
+   * DOM mutation, so a flash of a few hundred ms is not missed); read with `flashesSeen`.
+   */
+  async recordFlashes() {
+    await this.page.evaluate(() => {
+      window.__flashes = new Set();
+      const scan = () => {
+        for (const el of document.querySelectorAll('[data-flash="true"]')) {
+          if (el.dataset.region) window.__flashes.add(`marker:${el.dataset.region}`);
+          else if (el.dataset.replication) window.__flashes.add(`row:${el.dataset.replication}`);
+          else window.__flashes.add(`other:${el.id || el.tagName.toLowerCase()}`);
+        }
+      };
+      window.__flashObserver?.disconnect();
+      window.__flashObserver = new MutationObserver(scan);
+      window.__flashObserver.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-flash'] });
+      scan();
+    });
+  }
+
+  /** Sorted `marker:<region>` / `row:<name>` entries that flashed since `recordFlashes`. */
+  async flashesSeen() {
+    return this.page.evaluate(() => [...(window.__flashes ?? [])].sort());
+  }
+
   row(name) {
     return this.page.locator(`#replications tr[data-replication="${name}"]`);
   }
 
-  /** Cell texts of a replica's table row (NAME, LOCATION, PROVISIONING STATE, STATUS, ENDPOINT). */
+  /** The `data-replication` of every body row, in table order. */
+  async rowNames() {
+    return this.page.locator('#replications tbody tr[data-replication]').evaluateAll((rows) => rows.map((r) => r.dataset.replication));
+  }
+
+  /**
+   * Cell texts of a replica's row keyed by the header's `data-sort` (name, location,
+   * provisioning, status, endpoint, zone, since); columns without one are `col<i>`.
+   */
   async rowCells(name) {
-    return this.row(name).locator('td').allInnerTexts();
+    return this.page.evaluate(rowCellsInPage, name);
+  }
+
+  /** Waits until the row's cells satisfy every `{key: text}` of `want` (exact, trimmed). */
+  async waitForRowCells(name, want, timeout = SETTLE_MS) {
+    await this.page.waitForFunction(
+      ([n, w]) => {
+        const table = document.querySelector('#replications');
+        const tr = table?.querySelector(`tr[data-replication="${n}"]`);
+        if (!tr) return false;
+        const keys = [...table.querySelectorAll('thead th')].map((th, i) => th.dataset.sort || `col${i}`);
+        const cells = Object.fromEntries([...tr.cells].map((c, i) => [keys[i], c.innerText.trim()]));
+        return Object.entries(w).every(([k, v]) => cells[k] === v);
+      },
+      [name, want],
+      { timeout, polling: 100 },
+    );
   }
 
   get dialog() {
-    return this.page.locator('#region-dialog');
+    return this.page.locator('dialog#region-dialog');
   }
 
   get alert() {
     return this.page.locator('#alert[role="alert"]');
   }
 
+  get createForm() {
+    return this.dialog.locator('form#create-form');
+  }
+
+  get updateForm() {
+    return this.dialog.locator('form#update-form');
+  }
+
+  get confirmStep() {
+    return this.dialog.locator('[data-step="confirm-delete"]');
+  }
+
+  /** A button of the dialog by its accessible name. */
   button(name) {
     return this.dialog.getByRole('button', { name, exact: true });
   }
 
+  /** The command line the dialog shows (`pre.cli code` of the visible step). */
+  async cli() {
+    const code = this.dialog.locator('pre.cli code').filter({ visible: true });
+    return (await code.first().innerText()).trim().replace(/\s+/g, ' ');
+  }
+
+  /** Waits until the dialog's command line equals `want`. */
+  async waitForCli(want, timeout = 5_000) {
+    await this.page.waitForFunction(
+      (w) => {
+        const codes = [...document.querySelectorAll('dialog#region-dialog pre.cli code')].filter((c) => c.offsetParent !== null);
+        return codes[0] && codes[0].innerText.trim().replace(/\s+/g, ' ') === w;
+      },
+      want,
+      { timeout, polling: 50 },
+    ).catch(async (err) => {
+      throw new Error(`command line: want "${want}", have "${await this.cli().catch(() => '(none)')}" (${err.message.split('\n')[0]})`);
+    });
+  }
+
+  /** Whether the native dialog is open as a modal. */
+  async dialogIsModal() {
+    return this.dialog.evaluate((d) => d.open && d.matches(':modal'));
+  }
+
   /** Clicks a marker and waits for its dialog. */
   async openRegion(region) {
+    await this.ensureDialogClosed();
     await this.marker(region).click();
     await this.dialog.waitFor({ state: 'visible' });
   }
 
-  /** Leaves `region` without a replica, deleting one left over by an earlier run. */
-  async ensureAvailable(region) {
-    const state = await this.markerState(region);
-    if (state === 'available') return;
-    if (state !== 'deleting') {
-      await this.waitForMarker(region, ['ready', 'failed', 'syncing']);
-      await this.openRegion(region);
-      await this.button('Delete replica').click();
+  /** Opens the dialog of a table row through its action button (`edit` or `delete`). */
+  async openRowAction(name, action) {
+    await this.ensureDialogClosed();
+    await this.row(name).locator(`button[data-action="${action}"]`).click();
+    await this.dialog.waitFor({ state: 'visible' });
+  }
+
+  /** Closes the dialog with Escape when it is open (after a submit it may stay open). */
+  async ensureDialogClosed() {
+    if (await this.dialog.isVisible()) {
+      await this.page.keyboard.press('Escape');
+      await this.dialog.waitFor({ state: 'hidden' });
     }
+  }
+
+  /** Leaves `region` of the shown registry without a replica and waits for the map to say so. */
+  async ensureAvailable(region) {
+    const registry = await this.registryName();
+    await removeReplica(registry, region);
     await this.waitForMarker(region, ['available']);
   }
 
-  async screenshot(name) {
+  /** Saves a PNG of the viewport (or of `locator`) under end2end/artifacts/. */
+  async screenshot(name, locator) {
     mkdirSync(ARTIFACTS, { recursive: true });
     const path = join(ARTIFACTS, `${name}.png`);
-    await this.page.screenshot({ path });
+    if (locator) await locator.screenshot({ path });
+    else await this.page.screenshot({ path });
     return path;
   }
 
   async close() {
     await this.context.close();
   }
+}
+
+/** In the page: `{key: text}` of a row's cells, keys from the header (see `rowCells`). */
+function rowCellsInPage(n) {
+  const table = document.querySelector('#replications');
+  const tr = table?.querySelector(`tr[data-replication="${n}"]`);
+  if (!tr) return null;
+  const keys = [...table.querySelectorAll('thead th')].map((th, i) => th.dataset.sort || `col${i}`);
+  return Object.fromEntries([...tr.cells].map((c, i) => [keys[i], c.innerText.trim()]));
 }

@@ -51,6 +51,8 @@ pub fn Header(portal: Portal) -> impl IntoView {
     let emulated = portal.emulated;
     view! {
         <header id="top">
+            // The map holds ~60 focusable markers; keyboard users can jump past them.
+            <a class="skip-link" href="#replica-filter">"Skip to the replications table"</a>
             <h1>"replimap"<span class="subtitle">" · ACR geo-replication"</span></h1>
             <RegistryPicker portal/>
             <div class="registry-box">{registry}</div>

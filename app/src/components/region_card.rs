@@ -11,13 +11,13 @@ use crate::portal::Portal;
 /// One line of the card: `data-field`, term and text.
 type Field = (&'static str, &'static str, String);
 
-fn fields(v: &RegionView, now_ms: i64) -> Vec<Field> {
+fn fields(v: &RegionView, pair: Option<String>, now_ms: i64) -> Vec<Field> {
     let r = &v.region;
     let dash = || "—".to_owned();
     let mut out: Vec<Field> = vec![
         ("geography", "Geography", if r.geography.is_empty() { dash() } else { format!("{} ({})", r.geography, r.geography_group) }),
         ("physical-location", "Location", r.physical_location.clone().unwrap_or_else(dash)),
-        ("paired-region", "Paired region", r.paired_region.as_ref().map_or_else(dash, ToString::to_string)),
+        ("paired-region", "Paired region", pair.unwrap_or_else(dash)),
         (
             "zones",
             "Availability zones",
@@ -27,13 +27,15 @@ fn fields(v: &RegionView, now_ms: i64) -> Vec<Field> {
     match &v.replica {
         Some(rep) => {
             let status = match (&rep.status.display_status, &rep.status.message) {
-                (Some(s), Some(m)) if !m.is_empty() => format!("{s}: {m}"),
+                (Some(s), Some(m)) if !m.is_empty() => format!("{s} — {m}"),
                 (Some(s), _) => s.clone(),
                 (None, _) => rep.provisioning_state.to_string(),
             };
-            let since = v.since_ms.map(|s| format!(" for {}", duration::short(now_ms - s))).unwrap_or_default();
-            let stuck = if v.stuck { " — possibly stuck" } else { "" };
-            out.push(("status", "Status", format!("{status}{since}{stuck}")));
+            out.push(("status", "Status", status));
+            if let Some(since) = v.since_ms {
+                let stuck = if v.stuck { " — possibly stuck" } else { "" };
+                out.push(("since", "In this state for", format!("{}{stuck}", duration::short(now_ms - since))));
+            }
             out.push(("timestamp", "Status time", rep.status.timestamp.as_deref().map_or_else(dash, readable_time)));
             let zr = if rep.zone_redundancy == ZoneRedundancy::Enabled { "Enabled" } else { "Disabled" };
             out.push(("zone-redundancy", "Zone redundancy", zr.to_owned()));
@@ -71,8 +73,12 @@ pub fn RegionCard(portal: Portal) -> impl IntoView {
     let view_of = Memo::new(move |_| {
         let card = portal.card.get()?;
         let now = portal.now.get();
-        let view = portal.model.with(|m| m.region_view(&card.region, now))?;
-        Some((card.x, card.y, card.below, view.region.display_name.clone(), view.state.as_str(), fields(&view, now)))
+        let (view, pair) = portal.model.with(|m| {
+            let view = m.region_view(&card.region, now)?;
+            let pair = view.region.paired_region.as_ref().map(|p| m.display_name(p));
+            Some((view, pair))
+        })?;
+        Some((card.x, card.y, card.below, view.region.display_name.clone(), view.state.as_str(), fields(&view, pair, now)))
     });
     view! {
         <div

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use replimap_types::{RegionName, ReplicationName};
 
 use crate::model::table::{compare, matches, Cells, Column, Sort};
-use crate::model::{duration, Model};
+use crate::model::{duration, Model, RegionState};
 use crate::portal::{Portal, Step};
 
 /// What the table body shows besides the rows.
@@ -166,7 +166,9 @@ fn row_state(m: &Model, name: &ReplicationName, now: i64) -> RowState {
         since_ms: view.as_ref().and_then(|v| v.since_ms),
         stuck: view.as_ref().is_some_and(|v| v.stuck),
         flash: view.as_ref().is_some_and(|v| v.flash),
-        busy: view.as_ref().is_some_and(|v| v.pending.is_some()),
+        busy: view.as_ref().is_some_and(|v| {
+            v.pending.is_some() || matches!(v.state, RegionState::Creating | RegionState::Updating | RegionState::Deleting)
+        }),
     }
 }
 

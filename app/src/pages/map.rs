@@ -21,16 +21,23 @@ use crate::portal::Portal;
 #[component]
 pub fn MapPage() -> impl IntoView {
     let query = use_query_map();
-    let (wanted, kiosk) = query.with_untracked(|q| (q.get("registry"), q.get("kiosk").is_some()));
+    let (wanted, kiosk) = query.with_untracked(|q| {
+        let kiosk = q.get("kiosk").is_some();
+        // A wall screen rotating through a list starts on its first entry.
+        let first_listed = || q.get("registries")?.split(',').map(str::trim).find(|s| !s.is_empty()).map(str::to_owned);
+        (q.get("registry").or_else(|| if kiosk { first_listed() } else { None }), kiosk)
+    });
     let portal = Portal::new(page_data(), wanted, kiosk);
     // Back/forward and the picker change the query; the model follows.
-    Effect::new(move |_| {
+    Effect::new(move |prev: Option<Option<String>>| {
         let wanted = query.with(|q| q.get("registry"));
-        if portal.model.with_untracked(|m| m.wanted != wanted) {
-            portal.model.update(|m| m.wanted = wanted);
+        // Only a change of the URL counts (the wall screen rotates without touching it).
+        if prev.is_some_and(|p| p != wanted) && portal.model.with_untracked(|m| m.wanted != wanted) {
+            portal.model.update(|m| m.wanted = wanted.clone());
             portal.selected.set(None);
             portal.dialog.set(None);
         }
+        wanted
     });
     // Browser only: effects never run on the server. The stream lives as long as the page.
     #[cfg(feature = "hydrate")]

@@ -3,6 +3,7 @@
 //! `main` only reads configuration and calls [`start`]; tests call [`start`] too,
 //! with a [`Config`] built in code, so they run the same server on port 0.
 
+mod assets;
 pub mod config;
 mod error;
 pub mod hub;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.assets.clone(), assets::serve))
         .layer(axum::middleware::from_fn_with_state(state.allowed_hosts.clone(), middleware::guard))
         .layer(axum::middleware::from_fn(middleware::envelope))
         .layer(axum::middleware::from_fn_with_state(state.http.clone(), middleware::count))
@@ -135,8 +137,10 @@ pub async fn start(
         ArmMode::Live { endpoint, credential } => (ArmClient::new(endpoint, Auth::from_kind(credential)?, None)?, None),
     };
     let hub = StatusHub::new(arm.clone(), config.poll);
+    let assets = assets::Assets::compress_in_background(&leptos_options.site_root, &leptos_options.site_pkg_dir);
     let state = AppState {
         leptos_options,
+        assets,
         arm: arm.clone(),
         hub: hub.clone(),
         regions: Arc::new(Regions::embedded()?),

@@ -17,6 +17,8 @@ use crate::regions::Regions;
 pub struct AppState {
     /// Leptos site settings (SSR needs them).
     pub leptos_options: LeptosOptions,
+    /// The front end's files, precompressed.
+    pub assets: crate::assets::Assets,
     /// The only way to ARM.
     pub arm: ArmClient,
     /// Pollers and SSE fan-out.

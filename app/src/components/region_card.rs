@@ -78,14 +78,14 @@ pub fn RegionCard(portal: Portal) -> impl IntoView {
             let pair = view.region.paired_region.as_ref().map(|p| m.display_name(p));
             Some((view, pair))
         })?;
-        Some((card.x, card.y, card.below, view.region.display_name.clone(), view.state.as_str(), fields(&view, pair, now)))
+        Some((card.x, card.y, card.below, view.region.display_name.clone(), view.state, fields(&view, pair, now)))
     });
     view! {
         <div
             id="region-card"
             role="tooltip"
             hidden=move || view_of.with(Option::is_none)
-            data-state=move || view_of.with(|v| v.as_ref().map(|v| v.4))
+            data-state=move || view_of.with(|v| v.as_ref().map(|v| v.4.as_str()))
             data-below=move || view_of.with(|v| v.as_ref().is_some_and(|v| v.2).then_some("true"))
             style=move || view_of.with(|v| v.as_ref().map(|v| format!("left:{:.0}px;top:{:.0}px", v.0, v.1)))
         >
@@ -95,7 +95,7 @@ pub fn RegionCard(portal: Portal) -> impl IntoView {
                     .map(|(_, _, _, title, state, fields)| {
                         view! {
                             <h3 data-field="display-name">{title}</h3>
-                            <p class="card-state" data-state=state>{state.replace('-', " ")}</p>
+                            <p class="card-state" data-state=state.as_str()>{state.describe()}</p>
                             <dl>
                                 {fields
                                     .into_iter()

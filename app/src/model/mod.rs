@@ -490,9 +490,12 @@ fn describe_change(before: Option<&Replication>, after: &Replication) -> String 
     if before.provisioning_state != after.provisioning_state {
         parts.push(format!("Provisioning {} → {}", before.provisioning_state, after.provisioning_state));
     }
-    if before.status.display_status != after.status.display_status {
-        let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".to_owned());
-        parts.push(format!("Status {} → {}", show(&before.status.display_status), show(&after.status.display_status)));
+    match (&before.status.display_status, &after.status.display_status) {
+        (a, b) if a == b => {}
+        (Some(a), Some(b)) => parts.push(format!("Status {a} → {b}")),
+        (None, Some(b)) => parts.push(format!("Status {b}")),
+        (Some(a), None) => parts.push(format!("Status {a} cleared")),
+        (None, None) => {}
     }
     if before.region_endpoint_enabled != after.region_endpoint_enabled {
         parts.push(if after.region_endpoint_enabled { "Routing turned on" } else { "Routing turned off" }.to_owned());

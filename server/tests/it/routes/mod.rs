@@ -1,3 +1,4 @@
+mod assets;
 mod events;
 mod health;
 mod locations;

@@ -1,0 +1,64 @@
+//! `/pkg/*`: the front end's files, precompressed at start-up, with ETags.
+
+use std::io::Read;
+use std::time::Duration;
+
+use leptos::config::LeptosOptions;
+use replimap_server::{start, Config};
+
+#[tokio::test]
+async fn front_end_files_are_served_precompressed_with_an_etag() {
+    let site = std::env::temp_dir().join(format!("replimap-assets-{}", std::process::id()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    let wasm: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(site.join("pkg/replimap.wasm"), &wasm).unwrap();
+    let mut config = Config::emulator_defaults();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("replimap")
+        .site_root(site.to_str().unwrap())
+        .site_pkg_dir("pkg")
+        .build();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let portal = start(config, options, async {
+        let _ = rx.await;
+    })
+    .await
+    .unwrap();
+    let url = format!("{}/pkg/replimap.wasm", portal.url());
+    let http = reqwest::Client::builder().no_brotli().no_gzip().build().unwrap();
+
+    // Compression runs in the background; until then the ordinary handler answers.
+    let mut resp = None;
+    for _ in 0..100 {
+        let r = http.get(&url).header("accept-encoding", "gzip, br").send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        if r.headers().get("etag").is_some() {
+            resp = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let resp = resp.expect("precompressed within 10 s");
+    assert_eq!(resp.headers()["content-encoding"], "br");
+    assert_eq!(resp.headers()["content-type"], "application/wasm");
+    assert_eq!(resp.headers()["vary"], "accept-encoding");
+    let etag = resp.headers()["etag"].clone();
+    let body = resp.bytes().await.unwrap();
+    assert!(body.len() < wasm.len() / 10, "brotli 11 on a repetitive file: {} bytes", body.len());
+    let mut plain = Vec::new();
+    brotli::Decompressor::new(&body[..], 4096).read_to_end(&mut plain).unwrap();
+    assert_eq!(plain, wasm);
+
+    let gz = http.get(&url).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..]).read_to_end(&mut plain).unwrap();
+    assert_eq!(plain, wasm);
+
+    let again = http.get(&url).header("accept-encoding", "br").header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(again.status(), 304, "a reload revalidates for free");
+
+    let _ = tx.send(());
+    let _ = std::fs::remove_dir_all(&site);
+}

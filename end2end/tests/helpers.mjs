@@ -9,6 +9,7 @@
 // `#alert[role=alert]`, `#registry[data-registry]`, `select#registry-picker`,
 // `#stream-status[data-state]`, `#stream-banner`, kiosk `main#kiosk[data-registry]`.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -543,4 +544,36 @@ function rowCellsInPage(n) {
   if (!tr) return null;
   const keys = [...table.querySelectorAll('thead th')].map((th, i) => th.dataset.sort || `col${i}`);
   return Object.fromEntries([...tr.cells].map((c, i) => [keys[i], c.innerText.trim()]));
+}
+
+/// The release binary the suite was built with (cargo leptos end-to-end builds it first).
+export const PORTAL_BINARY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'target', 'release', 'replimap');
+
+/**
+ * Starts a portal of its own (embedded emulator, docs seed) on loopback `port` with extra
+ * settings in `env`, for journeys that need a start-up setting or to stop the process. The
+ * suite's own portal settings (addresses, seed) are not passed on. Resolves once /healthz
+ * answers; returns `{ url, process }`.
+ */
+export async function spawnPortal(port, env = {}) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('REPLIMAP_') && !k.startsWith('LEPTOS_')),
+  );
+  const child = spawn(PORTAL_BINARY, [], {
+    cwd: root,
+    stdio: 'ignore',
+    env: {
+      ...inherited,
+      LEPTOS_OUTPUT_NAME: 'replimap',
+      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      REPLIMAP_LISTEN: `127.0.0.1:${port}`,
+      RUST_LOG: 'warn',
+      ...env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await until(async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok, { what: `portal on ${port}`, timeout: 60_000 });
+  return { url, process: child };
 }

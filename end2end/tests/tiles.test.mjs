@@ -2,19 +2,13 @@
 // runs its own portal (the release binary the suite was built with) because tiles are a
 // start-up setting, and its own loopback tile server that counts what the map asks for.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 
-import { PortalPage, launch, until } from './helpers.mjs';
+import { PORTAL_BINARY, PortalPage, launch, spawnPortal, until } from './helpers.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BINARY = join(ROOT, 'target', 'release', 'replimap');
-const PORTAL = 'http://127.0.0.1:3310';
 
 /** A 256×256 one-colour PNG. */
 function png() {
@@ -50,7 +44,7 @@ function png() {
   ]);
 }
 
-describe('map tiles from a configured tile server', { skip: existsSync(BINARY) ? false : `${BINARY} not built` }, () => {
+describe('map tiles from a configured tile server', { skip: existsSync(PORTAL_BINARY) ? false : `${PORTAL_BINARY} not built` }, () => {
   let tiles;
   let portal;
   let browser;
@@ -64,32 +58,16 @@ describe('map tiles from a configured tile server', { skip: existsSync(BINARY) ?
       res.end(image);
     });
     await new Promise((r) => tiles.listen(0, '127.0.0.1', r));
-    const tileUrl = `http://127.0.0.1:${tiles.address().port}/{z}/{x}/{y}.png`;
-    // The suite's own portal settings (addresses, seed) must not leak into this one.
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('REPLIMAP_') && !k.startsWith('LEPTOS_')),
-    );
-    portal = spawn(BINARY, [], {
-      cwd: ROOT,
-      stdio: 'ignore',
-      env: {
-        ...env,
-        LEPTOS_OUTPUT_NAME: 'replimap',
-        LEPTOS_SITE_ROOT: 'target/site',
-        LEPTOS_SITE_PKG_DIR: 'pkg',
-        REPLIMAP_LISTEN: '127.0.0.1:3310',
-        REPLIMAP_TILE_URL: tileUrl,
-        REPLIMAP_TILE_ATTRIBUTION: '© Test Tiles',
-        RUST_LOG: 'warn',
-      },
+    portal = await spawnPortal(3310, {
+      REPLIMAP_TILE_URL: `http://127.0.0.1:${tiles.address().port}/{z}/{x}/{y}.png`,
+      REPLIMAP_TILE_ATTRIBUTION: '© Test Tiles',
     });
-    await until(async () => (await fetch(`${PORTAL}/healthz`).catch(() => null))?.ok, { what: 'tile portal up', timeout: 60_000 });
     browser = await launch();
   });
 
   after(async () => {
     await browser?.close();
-    portal?.kill();
+    portal?.process.kill();
     tiles?.close();
   });
 
@@ -97,7 +75,7 @@ describe('map tiles from a configured tile server', { skip: existsSync(BINARY) ?
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     const p = new PortalPage(context, page);
-    await page.goto(`${PORTAL}/`);
+    await page.goto(`${portal.url}/`);
     await page.locator('.region-marker[data-state="home"]').waitFor({ timeout: 30_000 });
     await until(() => asked.length > 0, { what: 'a tile request' });
     assert.match(asked[0], /^\/\d+\/\d+\/\d+\.png$/, 'the {z}/{x}/{y} template was filled in');

@@ -46,6 +46,7 @@ const KEYS: &[(&str, &str, &str, &str)] = &[
     ("ui.tile_url", "REPLIMAP_TILE_URL", "--tile-url", "map tiles under the outline, e.g. https://tile.example/{z}/{x}/{y}.png (default: none)"),
     ("ui.tile_attribution", "REPLIMAP_TILE_ATTRIBUTION", "--tile-attribution", "attribution the tile provider requires"),
     ("ui.stuck_after_secs", "REPLIMAP_STUCK_AFTER_SECS", "--stuck-after-secs", "flag a replica Syncing longer than this as possibly stuck (3600)"),
+    ("ui.heartbeat_secs", "REPLIMAP_HEARTBEAT_SECS", "--heartbeat-secs", "status-stream heartbeat; pages call the stream stale after three missed (15)"),
 ];
 
 /// Where ARM is.
@@ -180,6 +181,12 @@ impl Config {
             let secs: u64 = v.parse().map_err(|e| anyhow::anyhow!("ui.stuck_after_secs '{v}': {e}"))?;
             anyhow::ensure!(secs > 0, "ui.stuck_after_secs must be at least 1");
             c.ui.stuck_after_secs = secs;
+        }
+        if let Some(v) = get("ui.heartbeat_secs") {
+            let secs: u64 = v.parse().map_err(|e| anyhow::anyhow!("ui.heartbeat_secs '{v}': {e}"))?;
+            // Proxies close idle streams after 30-60 s; a slower heartbeat would let them.
+            anyhow::ensure!((1..=30).contains(&secs), "ui.heartbeat_secs must be between 1 and 30");
+            c.ui.heartbeat_secs = secs;
         }
         c.filter = RegistryFilter { resource_groups: list("resource_groups"), registries: list("registries") };
         if let Some(hosts) = get("http.allowed_hosts") {
@@ -439,5 +446,9 @@ mod tests {
         assert!(err.to_string().contains("http(s)"), "{err}");
         let err = Config::load(&env(&[("REPLIMAP_STUCK_AFTER_SECS", "0")]), &[]).unwrap_err();
         assert!(err.to_string().contains("at least 1"), "{err}");
+        let (c, _) = Config::load(&env(&[("REPLIMAP_HEARTBEAT_SECS", "2")]), &[]).unwrap();
+        assert_eq!(c.ui.heartbeat_secs, 2);
+        let err = Config::load(&env(&[("REPLIMAP_HEARTBEAT_SECS", "90")]), &[]).unwrap_err();
+        assert!(err.to_string().contains("between 1 and 30"), "{err}");
     }
 }

@@ -117,7 +117,9 @@ impl Portal {
         let Some(registry) = self.model.with_untracked(|m| m.selected_registry().map(|r| r.key.clone())) else {
             return;
         };
-        self.model.update(|m| m.begin(region.clone(), Pending::Create));
+        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Create(body.clone()))).flatten() else {
+            return;
+        };
         self.alert.set(None);
         #[cfg(feature = "hydrate")]
         {
@@ -127,45 +129,49 @@ impl Portal {
                     Ok(name) => crate::api::create_replication(&registry, &name, &body).await.map(drop),
                     Err(e) => Err(e.to_string()),
                 };
-                this.settle(&region, result);
+                this.settle(&spot, result);
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (registry, body);
+        let _ = (registry, body, spot);
     }
 
     /// Changes routing and tags of the selected registry's replica in `region`.
     pub fn update(&self, region: RegionName, body: UpdateReplication) {
         let Some((registry, name)) = self.replica_in(&region, true) else { return };
-        self.model.update(|m| m.begin(region.clone(), Pending::Update(body.clone())));
+        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Update(body.clone()))).flatten() else {
+            return;
+        };
         self.alert.set(None);
         #[cfg(feature = "hydrate")]
         {
             let this = *self;
             leptos::task::spawn_local(async move {
                 let result = crate::api::update_replication(&registry, &name, &body).await;
-                this.settle(&region, result);
+                this.settle(&spot, result);
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (registry, name, body);
+        let _ = (registry, name, body, spot);
     }
 
     /// Asks ARM to delete the selected registry's replica in `region` (never the home one).
     pub fn delete(&self, region: RegionName) {
         let Some((registry, name)) = self.replica_in(&region, false) else { return };
-        self.model.update(|m| m.begin(region.clone(), Pending::Delete));
+        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Delete)).flatten() else {
+            return;
+        };
         self.alert.set(None);
         #[cfg(feature = "hydrate")]
         {
             let this = *self;
             leptos::task::spawn_local(async move {
                 let result = crate::api::delete_replication(&registry, &name).await;
-                this.settle(&region, result);
+                this.settle(&spot, result);
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (registry, name);
+        let _ = (registry, name, spot);
     }
 
     fn replica_in(
@@ -183,11 +189,11 @@ impl Portal {
     /// The portal answered the write: 202, ARM accepted it (the stream will show its
     /// progress), or an error (alert).
     #[cfg(feature = "hydrate")]
-    fn settle(&self, region: &RegionName, result: Result<(), crate::api::Failure>) {
+    fn settle(&self, spot: &crate::model::Spot, result: Result<(), crate::api::Failure>) {
         match result {
-            Ok(()) => self.model.maybe_update(|m| m.accept(region)),
+            Ok(()) => self.model.maybe_update(|m| m.accept(spot)),
             Err(message) => {
-                self.model.update(|m| m.abandon_region(region));
+                self.model.update(|m| m.abandon(spot));
                 self.alert.set(Some(message));
             }
         }

@@ -144,11 +144,11 @@ describe('replica table', { skip: EMULATOR_SKIP }, () => {
   test('selecting a row selects and shows its marker; selecting a marker marks its row', async () => {
     const name = 'australiaeast';
     await portal.row(name).locator('button:not([data-action])').first().click();
-    await portal.waitForAttr(`#replications tr[data-replication="${name}"]`, 'aria-selected', 'true', 5_000);
+    await portal.waitForAttr(`#replications tr[data-replication="${name}"]`, 'aria-current', 'true', 5_000);
     await portal.waitForAttr(`.region-marker[data-region="${name}"]`, 'data-selected', 'true', 5_000);
     const selected = await portal.page.locator('.region-marker[data-selected="true"]').evaluateAll((els) => els.map((e) => e.dataset.region));
     assert.deepEqual(selected, [name], 'one selected marker');
-    const rows = await portal.page.locator('#replications tr[aria-selected="true"]').evaluateAll((els) => els.map((e) => e.dataset.replication));
+    const rows = await portal.page.locator('#replications tr[aria-current="true"]').evaluateAll((els) => els.map((e) => e.dataset.replication));
     assert.deepEqual(rows, [name], 'one selected row');
     // The map moved there: the marker is inside the map's visible area.
     await portal.page.waitForFunction(
@@ -163,9 +163,9 @@ describe('replica table', { skip: EMULATOR_SKIP }, () => {
 
     const other = 'japanwest';
     await portal.openRegion(other);
-    await portal.waitForAttr(`#replications tr[data-replication="${other}"]`, 'aria-selected', 'true', 5_000);
+    await portal.waitForAttr(`#replications tr[data-replication="${other}"]`, 'aria-current', 'true', 5_000);
     await portal.waitForAttr(`.region-marker[data-region="${other}"]`, 'data-selected', 'true', 5_000);
-    assert.notEqual(await portal.row(name).getAttribute('aria-selected'), 'true');
+    assert.notEqual(await portal.row(name).getAttribute('aria-current'), 'true');
     await portal.ensureDialogClosed();
   });
 

@@ -15,7 +15,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// Brotli's densest setting, and its largest window.
 const BROTLI_QUALITY: u32 = 11;
@@ -23,7 +23,12 @@ const BROTLI_WINDOW: u32 = 24;
 
 struct Asset {
     content_type: &'static str,
-    etag: HeaderValue,
+    /// The file it was made from, and its modification time then: a newer file (a rebuild
+    /// under `cargo leptos watch`) is served by the ordinary handler instead of stale bytes.
+    path: PathBuf,
+    modified: Option<std::time::SystemTime>,
+    /// Content hash, the base of each encoding's ETag.
+    hash: u64,
     // `Bytes`: every response shares the one buffer.
     brotli: Bytes,
     gzip: Bytes,
@@ -90,8 +95,8 @@ fn compress(path: &Path, content_type: &'static str) -> std::io::Result<Asset> {
     let gzip = gz.finish()?;
     // Content hash (FNV-1a): same bytes, same tag, across restarts.
     let hash = raw.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
-    let etag = HeaderValue::from_str(&format!("\"{hash:016x}\"")).map_err(std::io::Error::other)?;
-    Ok(Asset { content_type, etag, brotli: brotli.into(), gzip: gzip.into() })
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    Ok(Asset { content_type, path: path.to_owned(), modified, hash, brotli: brotli.into(), gzip: gzip.into() })
 }
 
 /// Middleware: answers `GET /pkg/…` from the precompressed files when it can.
@@ -106,32 +111,55 @@ fn lookup(assets: &Assets, req: &Request) -> Option<Response> {
     if req.method() != axum::http::Method::GET {
         return None;
     }
-    let accepts = |enc: &str| {
-        req.headers()
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| v.split(',').any(|e| e.split(';').next().is_some_and(|e| e.trim().eq_ignore_ascii_case(enc))))
-    };
     let files = assets.files.read().ok()?;
     let asset = files.get(req.uri().path())?;
-    if req.headers().get(header::IF_NONE_MATCH) == Some(&asset.etag) {
-        return Some((StatusCode::NOT_MODIFIED, [(header::ETAG, asset.etag.clone())]).into_response());
+    if std::fs::metadata(&asset.path).and_then(|m| m.modified()).ok() != asset.modified {
+        return None;
     }
-    let (encoding, body) = if accepts("br") {
+    let (encoding, body) = if accepts(req, "br") {
         ("br", asset.brotli.clone())
-    } else if accepts("gzip") {
+    } else if accepts(req, "gzip") {
         ("gzip", asset.gzip.clone())
     } else {
         return None;
     };
-    let mut resp = Response::new(Body::from(body));
+    // One tag per encoding: the two bodies are different representations.
+    let etag = HeaderValue::from_str(&format!("\"{:016x}-{encoding}\"", asset.hash)).ok()?;
+    let not_modified = req.headers().get_all(header::IF_NONE_MATCH).iter().any(|v| {
+        v.to_str().is_ok_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag.to_str().unwrap_or("")))
+    });
+    let mut resp = if not_modified {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = Response::new(Body::from(body));
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+        r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        r
+    };
+    // A 304 carries the headers the 200 would (RFC 9110, 15.4.5).
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
-    h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    h.insert(header::ETAG, asset.etag.clone());
+    h.insert(header::ETAG, etag);
     // Revalidate every load (the file names carry no hash), but a 304 costs nothing.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Some(resp)
+}
+
+/// Whether `Accept-Encoding` allows `encoding` (listed without `q=0`).
+fn accepts(req: &Request, encoding: &str) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let named = parts.next().is_some_and(|e| e.eq_ignore_ascii_case(encoding));
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
+            });
+            named && !refused
+        })
 }

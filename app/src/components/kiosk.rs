@@ -67,12 +67,15 @@ pub fn Kiosk(portal: Portal) -> impl IntoView {
 fn rotate(portal: Portal, secs: u32, only: Vec<String>) {
     let timer = crate::api::Interval::every(i32::try_from(secs.saturating_mul(1000)).unwrap_or(i32::MAX), move || {
         portal.model.update(|m| {
-            let mut names: Vec<String> = if only.is_empty() {
-                m.registries.iter().filter(|s| s.registry.replicable).map(|s| s.registry.key.name.to_string()).collect()
+            // The list as given, or every replicable registry by name.
+            let names: Vec<String> = if only.is_empty() {
+                let mut all: Vec<String> =
+                    m.registries.iter().filter(|s| s.registry.replicable).map(|s| s.registry.key.name.to_string()).collect();
+                all.sort_by_key(|n| n.to_lowercase());
+                all
             } else {
                 only.clone()
             };
-            names.sort_by_key(|n| n.to_lowercase());
             if names.is_empty() {
                 return;
             }

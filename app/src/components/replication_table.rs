@@ -85,7 +85,7 @@ pub fn ReplicationTable(portal: Portal) -> impl IntoView {
         })
         .collect_view();
     let shown = move || keys.with(Vec::len);
-    let total = move || model.with(|m| m.selected().map_or(0, |s| s.replications.len()));
+    let total = move || model.with(|m| m.replicas().len());
     view! {
         <div class="table-tools">
             <h2 id="replications-title">"Replications"</h2>
@@ -153,10 +153,11 @@ fn row_keys(m: &Model, sort: Sort, filter: &str, now: i64) -> Vec<RowKey> {
 }
 
 fn row_state(m: &Model, name: &ReplicationName, now: i64) -> RowState {
-    let Some(r) = m.selected().and_then(|s| s.replications.iter().find(|r| &r.name == name)) else {
+    let Some(r) = m.replicas().into_iter().find(|r| &r.name == name) else {
         // The row is about to be removed.
         return RowState::default();
     };
+    let r = &r;
     let view = m.region_view(&r.location, now);
     RowState {
         phase: r.phase().as_str(),
@@ -237,7 +238,9 @@ fn row(key: RowKey, portal: Portal) -> impl IntoView {
             data-state=move || state.with(|s| s.state)
             data-flash=move || state.with(|s| s.flash).then_some("true")
             data-stuck=move || state.with(|s| s.stuck).then_some("true")
-            aria-selected=move || if selected() { "true" } else { "false" }
+            // `aria-current`, not `aria-selected`: rows of a plain table are not selectable
+            // widgets, and screen readers announce "current" on them.
+            aria-current=move || selected().then_some("true")
             aria-busy=move || state.with(|s| s.busy).then_some("true")
         >
             <th scope="row">

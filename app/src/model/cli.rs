@@ -20,10 +20,16 @@ pub fn create(registry: &str, location: &str, zone_redundant: bool, routing: boo
     cmd
 }
 
-/// `az acr replication update` setting routing and replacing the tags (`--tags ""` clears them).
-pub fn update(registry: &str, name: &str, routing: bool, tags: &BTreeMap<String, String>) -> String {
-    let tags = if tags.is_empty() { "\"\"".to_owned() } else { shell_tags(tags) };
-    format!("az acr replication update --registry {registry} --name {name} --region-endpoint-enabled {routing} --tags {tags}")
+/// `az acr replication update` setting routing and, when given, replacing the tags
+/// (`--tags ""` clears them).
+pub fn update(registry: &str, name: &str, routing: bool, tags: Option<&BTreeMap<String, String>>) -> String {
+    let mut cmd = format!("az acr replication update --registry {registry} --name {name} --region-endpoint-enabled {routing}");
+    match tags {
+        Some(t) if t.is_empty() => cmd.push_str(" --tags \"\""),
+        Some(t) => cmd.push_str(&format!(" --tags {}", shell_tags(t))),
+        None => {}
+    }
+    cmd
 }
 
 /// `az acr replication delete`.
@@ -48,8 +54,12 @@ mod tests {
             "az acr replication create --registry r --location westeurope --zone-redundancy Enabled --region-endpoint-enabled false --tags team=web"
         );
         assert_eq!(
-            update("r", "westeurope", false, &none),
+            update("r", "westeurope", false, Some(&none)),
             "az acr replication update --registry r --name westeurope --region-endpoint-enabled false --tags \"\""
+        );
+        assert_eq!(
+            update("r", "westeurope", true, None),
+            "az acr replication update --registry r --name westeurope --region-endpoint-enabled true"
         );
         assert_eq!(delete("r", "japaneast"), "az acr replication delete --registry r --name japaneast");
     }

@@ -11,7 +11,7 @@ pub mod tags;
 use std::collections::{BTreeMap, BTreeSet};
 
 use replimap_types::{
-    rfc3339_ms, Region, RegionName, RegistryKey, RegistryState, RegistrySummary, ReplicaPhase, Replication,
+    rfc3339_ms, CreateReplication, ProvisioningState, Region, RegionName, RegistryKey, RegistryState, RegistrySummary, ReplicaPhase, Replication,
     ReplicationName, StatusEvent, UpdateReplication, ZoneRedundancy,
 };
 
@@ -23,8 +23,8 @@ pub const FLASH_MS: i64 = 4_000;
 /// A write this tab sent and whose result the status stream has not shown yet.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
-    /// `PUT` sent; waiting for the replica to appear.
-    Create,
+    /// `PUT` sent (with this body); waiting for the replica to appear.
+    Create(CreateReplication),
     /// `PATCH` sent; waiting for the replica to show these values.
     Update(UpdateReplication),
     /// `DELETE` sent; waiting for the replica to disappear.
@@ -35,7 +35,7 @@ impl Pending {
     /// The verb for progress lines, e.g. "Creating".
     pub fn verb(&self) -> &'static str {
         match self {
-            Self::Create => "Creating",
+            Self::Create(_) => "Creating",
             Self::Update(_) => "Updating",
             Self::Delete => "Deleting",
         }
@@ -181,8 +181,17 @@ impl Model {
     /// the event reports a failed write on the selected registry.
     pub fn apply(&mut self, event: StatusEvent, now_ms: i64) -> Option<String> {
         let mut alert = None;
+        // Spots whose replica came to rest (ready, failed or gone): once no write of this tab
+        // is pending there, later changes there are someone else's.
+        let mut rested: Vec<Spot> = Vec::new();
         match event {
             StatusEvent::Snapshot { registries } => {
+                // After a reconnect, what changed while the stream was down is news too.
+                if self.loaded {
+                    for (spot, text) in snapshot_changes(&self.registries, &registries) {
+                        self.note(spot, text, now_ms);
+                    }
+                }
                 self.registries = registries;
                 self.loaded = true;
             }
@@ -203,11 +212,8 @@ impl Model {
                 }
                 if let Some((spot, text, replica)) = changed {
                     self.note(spot.clone(), text, now_ms);
-                    // This tab's write is done once the replica reaches a resting phase.
-                    if matches!(replica.phase(), ReplicaPhase::Ready | ReplicaPhase::Failed)
-                        && !self.pending.contains_key(&spot)
-                    {
-                        self.mine.remove(&spot);
+                    if matches!(replica.phase(), ReplicaPhase::Ready | ReplicaPhase::Failed) {
+                        rested.push(spot);
                     }
                 }
             }
@@ -221,15 +227,14 @@ impl Model {
                 }
                 if let Some(spot) = removed {
                     self.note(spot.clone(), "Replica removed".to_owned(), now_ms);
-                    if !self.pending.contains_key(&spot) {
-                        self.mine.remove(&spot);
-                    }
+                    rested.push(spot);
                 }
             }
             StatusEvent::OperationFailed { registry, name, message } => {
                 if let Some(spot) = self.spot_of(&registry, &name) {
+                    // Noted while still ours, so our own failure is not highlighted as news.
+                    self.note(spot.clone(), format!("Failed: {message}"), now_ms);
                     self.abandon(&spot);
-                    self.note(spot, format!("Failed: {message}"), now_ms);
                 }
                 if self.is_selected(&registry) {
                     alert = Some(message);
@@ -242,6 +247,11 @@ impl Model {
             }
         }
         self.settle_pending();
+        for spot in rested {
+            if !self.pending.contains_key(&spot) {
+                self.mine.remove(&spot);
+            }
+        }
         alert
     }
 
@@ -305,9 +315,31 @@ impl Model {
             .collect()
     }
 
-    /// The selected registry's replicas, sorted by name.
+    /// The selected registry's replicas, sorted by name, plus a `Creating` stand-in for each
+    /// create this tab sent that the stream has not shown yet, so the table answers the click
+    /// at once, as the marker does (the stand-in is named like the replica it becomes).
     pub fn replicas(&self) -> Vec<Replication> {
-        let mut replicas = self.selected().map(|s| s.replications.clone()).unwrap_or_default();
+        let Some(selected) = self.selected() else { return Vec::new() };
+        let registry = selected.registry.key.name.as_str().to_lowercase();
+        let mut replicas = selected.replications.clone();
+        for ((reg, region), pending) in &self.pending {
+            let Pending::Create(body) = pending else { continue };
+            let Ok(name) = ReplicationName::default_for(region) else { continue };
+            if *reg != registry || replicas.iter().any(|r| &r.location == region) {
+                continue;
+            }
+            replicas.push(Replication {
+                name,
+                location: region.clone(),
+                provisioning_state: ProvisioningState::Creating,
+                status: Default::default(),
+                region_endpoint_enabled: body.region_endpoint_enabled.unwrap_or(true),
+                zone_redundancy: body.zone_redundancy.unwrap_or_default(),
+                tags: body.tags.clone(),
+                is_home: false,
+                phase_since: None,
+            });
+        }
         replicas.sort_by(|a, b| a.name.cmp(&b.name));
         replicas
     }
@@ -352,7 +384,8 @@ impl Model {
         counts
     }
 
-    fn selected_spot(&self, region: &RegionName) -> Option<Spot> {
+    /// The spot of `region` in the selected registry.
+    pub fn selected_spot(&self, region: &RegionName) -> Option<Spot> {
         Some((self.selected_registry()?.key.name.as_str().to_lowercase(), region.clone()))
     }
 
@@ -377,34 +410,33 @@ impl Model {
             && since_ms.is_some_and(|since| now_ms - since >= self.stuck_after_ms);
         let flash = spot.as_ref().and_then(|s| self.flash.get(s)).is_some_and(|until| *until > now_ms);
         let last_event = spot.as_ref().and_then(|s| self.last.get(s)).cloned();
-        let label = label(region, state, replica.as_ref(), unavailable, stuck);
+        let label = label(region, state, replica.as_ref(), pending.as_ref(), unavailable, stuck);
         RegionView { region: region.clone(), state, unavailable, replica, pending, accepted, since_ms, stuck, flash, last_event, label }
     }
 
-    /// Records a write this tab is about to send to the selected registry.
-    pub fn begin(&mut self, region: RegionName, pending: Pending) {
-        let Some(spot) = self.selected_spot(&region) else { return };
+    /// Records a write this tab is about to send to the selected registry. Returns its spot,
+    /// which the answer must be matched to (the user may pick another registry meanwhile).
+    pub fn begin(&mut self, region: RegionName, pending: Pending) -> Option<Spot> {
+        let spot = self.selected_spot(&region)?;
         self.accepted.remove(&spot);
         self.mine.insert(spot.clone());
-        self.pending.insert(spot, pending);
+        self.pending.insert(spot.clone(), pending);
+        Some(spot)
     }
 
-    /// The portal answered the write in `region` (of the selected registry) with 202: ARM
-    /// accepted it. Ignored when the stream already settled the write. Returns whether
-    /// anything changed.
-    pub fn accept(&mut self, region: &RegionName) -> bool {
-        let Some(spot) = self.selected_spot(region) else { return false };
-        self.pending.contains_key(&spot) && self.accepted.insert(spot)
+    /// The portal answered the write at `spot` with 202: ARM accepted it. Ignored when the
+    /// stream already settled the write. A write whose effect is already visible (an update
+    /// to the values the replica has) settles here, since no event will come for it.
+    /// Returns whether anything changed.
+    pub fn accept(&mut self, spot: &Spot) -> bool {
+        let accepted = self.pending.contains_key(spot) && self.accepted.insert(spot.clone());
+        let before = self.pending.len();
+        self.settle_pending();
+        accepted || self.pending.len() != before
     }
 
-    /// Drops the record of a write that failed before ARM accepted it.
-    pub fn abandon_region(&mut self, region: &RegionName) {
-        if let Some(spot) = self.selected_spot(region) {
-            self.abandon(&spot);
-        }
-    }
-
-    fn abandon(&mut self, spot: &Spot) {
+    /// Drops the record of a write (it failed before ARM accepted it).
+    pub fn abandon(&mut self, spot: &Spot) {
         self.pending.remove(spot);
         self.accepted.remove(spot);
         self.mine.remove(spot);
@@ -452,7 +484,7 @@ impl Model {
                 .find(|r| r.location == spot.1)
         };
         self.pending.retain(|spot, pending| match (pending, find(spot)) {
-            (Pending::Create, found) => found.is_none(),
+            (Pending::Create(_), found) => found.is_none(),
             (Pending::Delete, found) => found.is_some(),
             (Pending::Update(want), Some(r)) => {
                 let routing = want.region_endpoint_enabled.is_none_or(|w| w == r.region_endpoint_enabled);
@@ -466,19 +498,62 @@ impl Model {
     }
 }
 
-fn label(region: &Region, state: RegionState, replica: Option<&Replication>, unavailable: Option<Unavailable>, stuck: bool) -> String {
+fn label(
+    region: &Region,
+    state: RegionState,
+    replica: Option<&Replication>,
+    pending: Option<&Pending>,
+    unavailable: Option<Unavailable>,
+    stuck: bool,
+) -> String {
     let name = &region.display_name;
     match state {
-        RegionState::Home => match replica.map(Replication::phase) {
-            Some(phase) => format!("{name} — home replica, {}", phase.as_str()),
-            None => format!("{name} — home replica"),
+        RegionState::Home => match (pending, replica.map(Replication::phase)) {
+            (Some(Pending::Update(_)), _) => format!("{name} — home replica, updating"),
+            (_, Some(phase)) => format!("{name} — home replica, {}", phase.as_str()),
+            (_, None) => format!("{name} — home replica"),
         },
         RegionState::Available => format!("{name} — available"),
         RegionState::Unavailable => format!("{name} — not available: {}", unavailable.map_or("", Unavailable::reason)),
         RegionState::RoutingOff => format!("{name} — replica ready, routing off"),
         RegionState::Syncing if stuck => format!("{name} — replica syncing, possibly stuck"),
+        // The label is what a screen reader says: it carries ARM's reason, not just "failed".
+        RegionState::Failed => match replica.and_then(|r| r.status.message.as_deref()).filter(|m| !m.is_empty()) {
+            Some(why) => format!("{name} — replica failed: {why}"),
+            None => format!("{name} — replica failed"),
+        },
         other => format!("{name} — replica {}", other.as_str()),
     }
+}
+
+/// What differs between two snapshots, per spot, as lines for the card.
+fn snapshot_changes(before: &[RegistryState], after: &[RegistryState]) -> Vec<(Spot, String)> {
+    let mut out = Vec::new();
+    for new in after {
+        let Some(old) = before.iter().find(|o| o.registry.key.same_resource(&new.registry.key)) else { continue };
+        let reg = new.registry.key.name.as_str().to_lowercase();
+        for r in &new.replications {
+            let prev = old.replications.iter().find(|o| o.name == r.name);
+            if prev != Some(r) && prev.is_none_or(|p| !same_but_time(p, r)) {
+                out.push(((reg.clone(), r.location.clone()), describe_change(prev, r)));
+            }
+        }
+        for gone in old.replications.iter().filter(|o| !new.replications.iter().any(|r| r.name == o.name)) {
+            out.push(((reg.clone(), gone.location.clone()), "Replica removed".to_owned()));
+        }
+    }
+    out
+}
+
+/// Equal apart from timestamps (a status time refreshed by ARM is not news).
+fn same_but_time(a: &Replication, b: &Replication) -> bool {
+    let strip = |r: &Replication| {
+        let mut r = r.clone();
+        r.status.timestamp = None;
+        r.phase_since = None;
+        r
+    };
+    strip(a) == strip(b)
 }
 
 /// One line on what changed between two versions of a replica.
@@ -616,8 +691,12 @@ mod tests {
     #[test]
     fn a_create_is_pending_until_the_stream_shows_the_replica_and_is_not_highlighted() {
         let mut m = model();
-        m.begin(je(), Pending::Create);
+        let body = CreateReplication { region_endpoint_enabled: Some(false), ..CreateReplication::default() };
+        m.begin(je(), Pending::Create(body));
         assert_eq!(state_of(&m, "japaneast").0, RegionState::Creating);
+        let standin = m.replicas().into_iter().find(|r| r.location == je()).expect("a stand-in row at once");
+        assert_eq!((standin.name.as_str(), standin.region_endpoint_enabled), ("japaneast", false));
+        assert_eq!(standin.provisioning_state, ProvisioningState::Creating);
         upsert(&mut m, replica("japaneast", "Creating", None));
         assert!(m.pending.is_empty());
         upsert(&mut m, replica("japaneast", "Succeeded", Some("Syncing")));
@@ -669,7 +748,7 @@ mod tests {
     #[test]
     fn a_failed_operation_clears_the_pending_write_and_raises_an_alert() {
         let mut m = model();
-        m.begin(je(), Pending::Create);
+        m.begin(je(), Pending::Create(CreateReplication::default()));
         let alert = m.apply(
             StatusEvent::OperationFailed {
                 registry: key("myregistry"),
@@ -703,17 +782,77 @@ mod tests {
     #[test]
     fn a_write_is_accepted_only_once_the_portal_says_so() {
         let mut m = model();
-        assert!(!m.accept(&je()), "no write in flight, nothing to accept");
-        m.begin(je(), Pending::Create);
+        let spot = m.selected_spot(&je()).unwrap();
+        assert!(!m.accept(&spot), "no write in flight, nothing to accept");
+        m.begin(je(), Pending::Create(CreateReplication::default()));
         assert!(!m.region_view(&je(), NOW).unwrap().accepted);
-        assert!(m.accept(&je()));
+        assert!(m.accept(&spot));
         assert!(m.region_view(&je(), NOW).unwrap().accepted);
         upsert(&mut m, replica("japaneast", "Creating", None));
         assert!(m.pending.is_empty() && m.accepted.is_empty());
         m.begin(je(), Pending::Delete);
         assert!(!m.region_view(&je(), NOW).unwrap().accepted, "a new write starts unaccepted");
-        m.abandon_region(&je());
+        m.abandon(&spot);
         assert!(m.accepted.is_empty());
+    }
+
+    #[test]
+    fn after_this_tabs_write_settles_the_next_change_there_is_news() {
+        let mut m = model();
+        upsert(&mut m, replica("japaneast", "Succeeded", Some("Ready")));
+        m.expire_flashes(NOW + FLASH_MS);
+        let want = UpdateReplication { region_endpoint_enabled: Some(false), tags: None };
+        m.begin(je(), Pending::Update(want));
+        let mut off = replica("japaneast", "Succeeded", Some("Ready"));
+        off.region_endpoint_enabled = false;
+        upsert(&mut m, off.clone());
+        assert!(m.pending.is_empty() && m.mine.is_empty(), "settled and no longer ours");
+        assert!(!m.region_view(&je(), NOW).unwrap().flash, "our own change is not highlighted");
+        off.tags.insert("team".into(), "web".into());
+        upsert(&mut m, off);
+        assert!(m.region_view(&je(), NOW).unwrap().flash, "someone else's is");
+    }
+
+    #[test]
+    fn an_answer_settles_the_write_it_belongs_to_even_after_switching_registry() {
+        let mut m = model();
+        let spot = m.begin(je(), Pending::Create(CreateReplication::default())).unwrap();
+        m.wanted = Some("basicone".into());
+        assert!(m.accept(&spot));
+        m.abandon(&spot);
+        assert!(m.pending.is_empty() && m.mine.is_empty());
+    }
+
+    #[test]
+    fn an_update_that_changes_nothing_settles_when_accepted() {
+        let mut m = model();
+        upsert(&mut m, replica("japaneast", "Succeeded", Some("Ready")));
+        let spot = m.begin(je(), Pending::Update(UpdateReplication { region_endpoint_enabled: Some(true), tags: None })).unwrap();
+        assert!(m.accept(&spot));
+        assert!(m.pending.is_empty(), "no event will come for a no-op PATCH");
+    }
+
+    #[test]
+    fn our_own_failure_is_not_highlighted() {
+        let mut m = model();
+        m.begin(je(), Pending::Create(CreateReplication::default()));
+        m.apply(
+            StatusEvent::OperationFailed { registry: key("myregistry"), name: "japaneast".parse().unwrap(), message: "No".into() },
+            NOW,
+        );
+        assert!(!m.region_view(&je(), NOW).unwrap().flash);
+    }
+
+    #[test]
+    fn what_changed_while_the_stream_was_down_is_highlighted_after_the_snapshot() {
+        let mut m = model();
+        let mut registries = m.registries.clone();
+        registries[0].replications.push(replica("westeurope", "Succeeded", Some("Ready")));
+        m.apply(StatusEvent::Snapshot { registries }, NOW);
+        let v = m.region_view(&"westeurope".parse().unwrap(), NOW).unwrap();
+        assert!(v.flash);
+        assert_eq!(v.last_event.unwrap().text, "Replica appeared (Succeeded)");
+        assert!(!m.region_view(&"eastus".parse().unwrap(), NOW).unwrap().flash, "unchanged replicas are not");
     }
 
     #[test]

@@ -134,7 +134,7 @@ impl RegionState {
                 ReplicaPhase::Ready if !r.region_endpoint_enabled => Self::RoutingOff,
                 ReplicaPhase::Ready => Self::Ready,
             },
-            (None, Some(Pending::Create)) => Self::Creating,
+            (None, Some(Pending::Create(_))) => Self::Creating,
             (None, _) if unavailable.is_some() => Self::Unavailable,
             (None, _) => Self::Available,
         }

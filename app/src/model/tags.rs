@@ -11,7 +11,8 @@ const MAX_TAGS: usize = 50;
 /// Characters ARM refuses in tag names.
 const FORBIDDEN: &[char] = &['<', '>', '%', '&', '\\', '?', '/'];
 
-/// Parses `key=value` pairs separated by spaces; a value with spaces goes in double quotes.
+/// Parses `key=value` pairs separated by spaces; a name or value with spaces goes in double
+/// quotes (`"Cost Center"="Web team"`), and `\"` or `\\` inside stand for `"` and `\`.
 /// The error names the first bad pair, so the form can say what to fix.
 pub fn parse_tags(input: &str) -> Result<BTreeMap<String, String>, String> {
     let mut tags = BTreeMap::new();
@@ -60,7 +61,8 @@ fn pair(key: &str, value: &str, quote: char) -> String {
     } else if quote == '\'' {
         format!("'{}'", text.replace('\'', r"'\''"))
     } else {
-        format!("{key}=\"{}\"", value.replace('"', "'"))
+        let q = |s: &str| format!("\"{}\"", s.replace('\\', r"\\").replace('"', r#"\""#));
+        format!("{}={}", if plain(key) { key.to_owned() } else { q(key) }, q(value))
     }
 }
 
@@ -69,8 +71,13 @@ fn split_words(input: &str) -> Result<Vec<String>, String> {
     let mut word = String::new();
     let mut quoted = false;
     let mut any = false;
-    for c in input.chars() {
+    let mut chars = input.chars();
+    while let Some(c) = chars.next() {
         match c {
+            '\\' if quoted => match chars.next() {
+                Some(next) => word.push(next),
+                None => return Err("a backslash ends the text".to_owned()),
+            },
             '"' => {
                 quoted = !quoted;
                 any = true;
@@ -109,6 +116,11 @@ mod tests {
         assert_eq!(parse_tags(&format_tags(&tags)).unwrap(), tags, "round trip");
         assert_eq!(shell_tags(&tags), "empty= 'owner=Jane Doe' team=web");
         assert!(parse_tags("").unwrap().is_empty());
+        let odd = BTreeMap::from([
+            ("Cost Center".to_owned(), "4711".to_owned()),
+            ("quote".to_owned(), r#"say "hi" \ bye"#.to_owned()),
+        ]);
+        assert_eq!(parse_tags(&format_tags(&odd)).unwrap(), odd, "names with spaces, quotes and backslashes survive");
     }
 
     #[test]

@@ -61,7 +61,7 @@ impl Shown {
                 || matches!(prev, Some(Self::ConfirmDelete { title: t, .. } | Self::Deleted { title: t, .. }) if *t == title);
             Some(match (&view.replica, &view.pending) {
                 (None, Some(Pending::Delete)) | (None, None) if showed_replica => Self::Deleted { title, registry },
-                (None, Some(Pending::Create)) => Self::Creating { title, registry, accepted: view.accepted },
+                (None, Some(Pending::Create(_))) => Self::Creating { title, registry, accepted: view.accepted },
                 (None, _) => match view.unavailable {
                     Some(why) => Self::Unavailable { title, reason: why.reason() },
                     None => Self::Create { region: view.region.clone(), registry },

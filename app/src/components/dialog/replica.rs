@@ -21,11 +21,17 @@ pub fn details(
     let routing = RwSignal::new(routing_now);
     let tags = RwSignal::new(tags_now.clone());
     let parsed = Memo::new(move |_| tags.with(|t| parse_tags(t)));
-    let changed = Memo::new(move |_| routing.get() != routing_now || tags.with(|t| t.trim() != tags_now.trim()));
+    // Compared as parsed tags: reordering or extra spaces change nothing.
+    let original = parse_tags(&tags_now).ok();
+    let tags_changed = Memo::new(move |_| parsed.with(|p| p.as_ref().ok() != original.as_ref()));
+    let changed = Memo::new(move |_| routing.get() != routing_now || tags_changed.get() || parsed.with(Result::is_err));
     let display = region.display_name.clone();
     let cmd = {
         let (registry, name) = (registry.clone(), name.to_string());
-        move || cli::update(&registry, &name, routing.get(), &parsed.get().unwrap_or_default())
+        move || {
+            let tags = parsed.get().unwrap_or_default();
+            cli::update(&registry, &name, routing.get(), tags_changed.get().then_some(&tags))
+        }
     };
     let location = region.name.clone();
     let submit = {
@@ -33,7 +39,9 @@ pub fn details(
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let Ok(tags) = parsed.get_untracked() else { return };
-            let body = UpdateReplication { region_endpoint_enabled: Some(routing.get_untracked()), tags: Some(tags) };
+            // Untouched tags are not sent, so a routing change cannot rewrite them.
+            let tags = tags_changed.get_untracked().then_some(tags);
+            let body = UpdateReplication { region_endpoint_enabled: Some(routing.get_untracked()), tags };
             portal.update(location.clone(), body);
             portal.close();
         }

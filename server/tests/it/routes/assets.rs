@@ -52,12 +52,26 @@ async fn front_end_files_are_served_precompressed_with_an_etag() {
 
     let gz = http.get(&url).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let gz_etag = gz.headers()["etag"].clone();
     let mut plain = Vec::new();
     flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..]).read_to_end(&mut plain).unwrap();
     assert_eq!(plain, wasm);
 
-    let again = http.get(&url).header("accept-encoding", "br").header("if-none-match", etag).send().await.unwrap();
+    assert_ne!(gz_etag, etag, "each encoding has its own tag");
+    let again = http.get(&url).header("accept-encoding", "br").header("if-none-match", etag.clone()).send().await.unwrap();
     assert_eq!(again.status(), 304, "a reload revalidates for free");
+    assert_eq!(again.headers()["etag"], etag);
+    assert_eq!(again.headers()["cache-control"], "no-cache");
+    assert_eq!(again.headers()["vary"], "accept-encoding");
+
+    let refused = http.get(&url).header("accept-encoding", "br;q=0, gzip").send().await.unwrap();
+    assert_eq!(refused.headers()["content-encoding"], "gzip", "q=0 refuses brotli");
+
+    // A rebuilt file is served fresh, not from the start-up compression.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    std::fs::write(site.join("pkg/replimap.wasm"), b"rebuilt").unwrap();
+    let fresh = http.get(&url).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(fresh.bytes().await.unwrap().as_ref(), b"rebuilt");
 
     let _ = tx.send(());
     let _ = std::fs::remove_dir_all(&site);

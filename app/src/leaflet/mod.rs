@@ -115,7 +115,12 @@ fn fit_to_replicas(view: Slot, ready: RwSignal<bool>, portal: Portal) {
         for p in &places[1..] {
             bounds.extend(&point(p));
         }
-        let options = js_sys::JSON::parse(r#"{"padding":[80,80],"maxZoom":4}"#).unwrap_or(wasm_bindgen::JsValue::UNDEFINED);
+        // Zoom 4 frames a region well at 1280 px; each doubling of the width allows one more.
+        let width = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).unwrap_or(1280.0);
+        let max_zoom = (4.0 + (width / 1280.0).log2().max(0.0)).min(7.0);
+        let padding = (width / 16.0).clamp(60.0, 240.0);
+        let options = js_sys::JSON::parse(&format!(r#"{{"padding":[{padding:.0},{padding:.0}],"maxZoom":{max_zoom:.2}}}"#))
+            .unwrap_or(wasm_bindgen::JsValue::UNDEFINED);
         map.fit_bounds_with_options(&bounds, &options);
     });
 }

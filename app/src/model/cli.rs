@@ -32,6 +32,16 @@ pub fn update(registry: &str, name: &str, routing: bool, tags: Option<&BTreeMap<
     cmd
 }
 
+/// `az acr replication list`, to watch the replicas from a terminal.
+pub fn list(registry: &str) -> String {
+    format!("az acr replication list --registry {registry} -o table")
+}
+
+/// `az acr update --sku Premium`: what geo-replication needs first.
+pub fn upgrade(registry: &str) -> String {
+    format!("az acr update --name {registry} --sku Premium")
+}
+
 /// `az acr replication delete`.
 pub fn delete(registry: &str, name: &str) -> String {
     format!("az acr replication delete --registry {registry} --name {name}")

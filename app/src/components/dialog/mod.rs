@@ -16,7 +16,7 @@ use leptos::html::Dialog;
 use leptos::prelude::*;
 use replimap_types::{Region, ReplicationName};
 
-use crate::model::{Model, Pending, RegionState};
+use crate::model::{cli, Model, Pending, RegionState, Unavailable};
 use crate::portal::{Portal, Step};
 
 /// What the open dialog shows, derived from the model by a `Memo`: the body is rebuilt only
@@ -30,8 +30,8 @@ enum Shown {
     Unlisted { title: String },
     /// No registry is selected.
     NoRegistry { title: String },
-    /// No replica can be placed here.
-    Unavailable { title: String, reason: &'static str },
+    /// No replica can be placed here (`sku`: because the registry is not Premium).
+    Unavailable { title: String, registry: String, reason: &'static str, sku: bool },
     /// A free region: the create form.
     Create { region: Region, registry: String },
     /// A create this tab sent that the stream has not shown yet.
@@ -63,7 +63,7 @@ impl Shown {
                 (None, Some(Pending::Delete)) | (None, None) if showed_replica => Self::Deleted { title, registry },
                 (None, Some(Pending::Create(_))) => Self::Creating { title, registry, accepted: view.accepted },
                 (None, _) => match view.unavailable {
-                    Some(why) => Self::Unavailable { title, reason: why.reason() },
+                    Some(why) => Self::Unavailable { title, registry, reason: why.reason(), sku: why == Unavailable::Sku },
                     None => Self::Create { region: view.region.clone(), registry },
                 },
                 (Some(r), _) if target.step == Step::ConfirmDelete && !view.is_home() => Self::ConfirmDelete {
@@ -100,14 +100,16 @@ pub fn ReplicaDialog(portal: Portal) -> impl IntoView {
         shown.get().map(|shown| match shown {
             Shown::Unlisted { title } => {
                 let text = format!("{title} is not among the regions ARM lists, so it is not on the map and cannot be managed here.");
-                EitherOf4::A(message(title, text, portal))
+                EitherOf4::A(message(title, text, None, portal))
             }
             Shown::NoRegistry { title } => {
-                EitherOf4::A(message(title, "No registry that supports geo-replication is selected.".to_owned(), portal))
+                EitherOf4::A(message(title, "No registry that supports geo-replication is selected.".to_owned(), None, portal))
             }
-            Shown::Unavailable { title, reason } => EitherOf4::A(message(
+            Shown::Unavailable { title, registry, reason, sku } => EitherOf4::A(message(
                 format!("{title} — not available"),
                 format!("No replica can be placed here: {reason}."),
+                // What would make it possible, for a registry that is merely not Premium.
+                sku.then(|| cli::upgrade(&registry)),
                 portal,
             )),
             Shown::Creating { title, registry, accepted } => {
@@ -116,11 +118,13 @@ pub fn ReplicaDialog(portal: Portal) -> impl IntoView {
                 } else {
                     "Sending the request to ARM…"
                 };
-                EitherOf4::A(message(format!("Creating a replica of {registry} in {title}"), text.to_owned(), portal))
+                let watch = cli::list(&registry);
+                EitherOf4::A(message(format!("Creating a replica of {registry} in {title}"), text.to_owned(), Some(watch), portal))
             }
             Shown::Deleted { title, registry } => EitherOf4::A(message(
                 format!("The replica of {registry} in {title} was deleted"),
                 format!("{title} no longer holds a replica of {registry}."),
+                Some(cli::list(&registry)),
                 portal,
             )),
             Shown::Create { region, registry } => EitherOf4::B(create::form(region, registry, portal)),
@@ -158,11 +162,12 @@ fn event_target_is_current(ev: &leptos::ev::MouseEvent) -> bool {
     }
 }
 
-/// A heading, a sentence and Close.
-fn message(title: String, text: String, portal: Portal) -> impl IntoView {
+/// A heading, a sentence, the related `az` command (if any) and Close.
+fn message(title: String, text: String, cmd: Option<String>, portal: Portal) -> impl IntoView {
     view! {
         <h2 id="dialog-title">{title}</h2>
         <p>{text}</p>
+        {cmd.map(|c| command(move || c.clone()))}
         <div class="dialog-actions">
             <button type="button" data-autofocus="" on:click=move |_| portal.close()>"Close"</button>
         </div>

@@ -3,8 +3,7 @@
 //! `aria-describedby`, so a screen reader reads it after the marker's name.
 
 use leptos::prelude::*;
-use replimap_types::ZoneRedundancy;
-
+use crate::model::table::{status_detail, Cells};
 use crate::model::{duration, RegionView};
 use crate::portal::Portal;
 
@@ -26,19 +25,14 @@ fn fields(v: &RegionView, pair: Option<String>, now_ms: i64) -> Vec<Field> {
     ];
     match &v.replica {
         Some(rep) => {
-            let status = match (&rep.status.display_status, &rep.status.message) {
-                (Some(s), Some(m)) if !m.is_empty() => format!("{s} — {m}"),
-                (Some(s), _) => s.clone(),
-                (None, _) => rep.provisioning_state.to_string(),
-            };
+            let status = status_detail(rep).unwrap_or_else(|| rep.provisioning_state.to_string());
             out.push(("status", "Status", status));
             if let Some(since) = v.since_ms {
                 let stuck = if v.stuck { " — possibly stuck" } else { "" };
                 out.push(("since", "In this state for", format!("{}{stuck}", duration::short(now_ms - since))));
             }
             out.push(("timestamp", "Status time", rep.status.timestamp.as_deref().map_or_else(dash, readable_time)));
-            let zr = if rep.zone_redundancy == ZoneRedundancy::Enabled { "Enabled" } else { "Disabled" };
-            out.push(("zone-redundancy", "Zone redundancy", zr.to_owned()));
+            out.push(("zone-redundancy", "Zone redundancy", Cells::of(rep).zone.to_owned()));
             let routing = if rep.region_endpoint_enabled { "On: the global endpoint routes here" } else { "Off: no requests are routed here" };
             out.push(("routing", "Routing", routing.to_owned()));
         }

@@ -10,7 +10,7 @@
 //! The shape and colour come from CSS on `data-state` (style/main.css), so colour is never the
 //! only cue.
 
-use crate::model::{RegionState, RegionView};
+use crate::model::RegionView;
 
 /// Side of the marker's box in CSS pixels (keep in sync with `.region-marker` in main.css).
 pub const MARKER_SIZE: f64 = 14.0;
@@ -46,8 +46,7 @@ impl MarkerAttrs {
         Self {
             state: view.state.as_str(),
             label: view.label.clone(),
-            busy: view.pending.is_some()
-                || matches!(view.state, RegionState::Creating | RegionState::Updating | RegionState::Deleting),
+            busy: view.busy(),
             reason: view.unavailable.map(|u| u.as_str()),
             stuck: view.stuck,
             flash: view.flash,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use replimap_types::{RegionName, ReplicationName};
 
 use crate::model::table::{compare, matches, Cells, Column, Sort};
-use crate::model::{duration, Model, RegionState};
+use crate::model::{duration, Model, RegionView};
 use crate::portal::{Portal, Step};
 
 /// What the table body shows besides the rows.
@@ -153,7 +153,7 @@ fn row_keys(m: &Model, sort: Sort, filter: &str, now: i64) -> Vec<RowKey> {
 }
 
 fn row_state(m: &Model, name: &ReplicationName, now: i64) -> RowState {
-    let Some(r) = m.replicas().into_iter().find(|r| &r.name == name) else {
+    let Some(r) = m.replica(name) else {
         // The row is about to be removed.
         return RowState::default();
     };
@@ -167,9 +167,7 @@ fn row_state(m: &Model, name: &ReplicationName, now: i64) -> RowState {
         since_ms: view.as_ref().and_then(|v| v.since_ms),
         stuck: view.as_ref().is_some_and(|v| v.stuck),
         flash: view.as_ref().is_some_and(|v| v.flash),
-        busy: view.as_ref().is_some_and(|v| {
-            v.pending.is_some() || matches!(v.state, RegionState::Creating | RegionState::Updating | RegionState::Deleting)
-        }),
+        busy: view.as_ref().is_some_and(RegionView::busy),
     }
 }
 

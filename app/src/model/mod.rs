@@ -89,6 +89,12 @@ impl RegionView {
     pub fn is_home(&self) -> bool {
         self.state == RegionState::Home
     }
+
+    /// Whether a write is in flight here (`aria-busy` on marker and row): this tab's, or any
+    /// ARM shows as creating, updating or deleting. Syncing is not a write.
+    pub fn busy(&self) -> bool {
+        self.pending.is_some() || matches!(self.state, RegionState::Creating | RegionState::Updating | RegionState::Deleting)
+    }
 }
 
 /// Connection state of the live status stream.
@@ -320,16 +326,32 @@ impl Model {
     /// at once, as the marker does (the stand-in is named like the replica it becomes).
     pub fn replicas(&self) -> Vec<Replication> {
         let Some(selected) = self.selected() else { return Vec::new() };
-        let registry = selected.registry.key.name.as_str().to_lowercase();
         let mut replicas = selected.replications.clone();
-        for ((reg, region), pending) in &self.pending {
-            let Pending::Create(body) = pending else { continue };
-            let Ok(name) = ReplicationName::default_for(region) else { continue };
-            if *reg != registry || replicas.iter().any(|r| &r.location == region) {
-                continue;
+        replicas.extend(self.standins(selected));
+        replicas.sort_by(|a, b| a.name.cmp(&b.name));
+        replicas
+    }
+
+    /// One replica of `replicas()` by name, without copying the others (a table row asks
+    /// for its own on every change).
+    pub fn replica(&self, name: &ReplicationName) -> Option<Replication> {
+        let selected = self.selected()?;
+        match selected.replications.iter().find(|r| &r.name == name) {
+            Some(r) => Some(r.clone()),
+            None => self.standins(selected).find(|r| &r.name == name),
+        }
+    }
+
+    /// The `Creating` stand-ins for this tab's creates in `selected` not yet in the stream.
+    fn standins<'a>(&'a self, selected: &'a RegistryState) -> impl Iterator<Item = Replication> + 'a {
+        let registry = selected.registry.key.name.as_str().to_lowercase();
+        self.pending.iter().filter_map(move |((reg, region), pending)| {
+            let Pending::Create(body) = pending else { return None };
+            if *reg != registry || selected.replications.iter().any(|r| &r.location == region) {
+                return None;
             }
-            replicas.push(Replication {
-                name,
+            Some(Replication {
+                name: ReplicationName::default_for(region).ok()?,
                 location: region.clone(),
                 provisioning_state: ProvisioningState::Creating,
                 status: Default::default(),
@@ -338,10 +360,8 @@ impl Model {
                 tags: body.tags.clone(),
                 is_home: false,
                 phase_since: None,
-            });
-        }
-        replicas.sort_by(|a, b| a.name.cmp(&b.name));
-        replicas
+            })
+        })
     }
 
     /// A region by name.
@@ -697,6 +717,7 @@ mod tests {
         let standin = m.replicas().into_iter().find(|r| r.location == je()).expect("a stand-in row at once");
         assert_eq!((standin.name.as_str(), standin.region_endpoint_enabled), ("japaneast", false));
         assert_eq!(standin.provisioning_state, ProvisioningState::Creating);
+        assert_eq!(m.replica(&standin.name), Some(standin.clone()), "a row finds its stand-in by name");
         upsert(&mut m, replica("japaneast", "Creating", None));
         assert!(m.pending.is_empty());
         upsert(&mut m, replica("japaneast", "Succeeded", Some("Syncing")));

@@ -103,11 +103,6 @@ impl RegionState {
         }
     }
 
-    /// Whether ARM (or the replica's initial sync) is still working on it.
-    pub fn in_progress(self) -> bool {
-        matches!(self, Self::Creating | Self::Updating | Self::Deleting | Self::Syncing)
-    }
-
     /// The state of a region: home first (it cannot go away), then this tab's delete (so
     /// the marker answers the click at once), the replica's phase (a pending update shows
     /// as Updating until the stream confirms it), a create this tab sent, else free or not.

@@ -100,6 +100,16 @@ impl Cells {
     }
 }
 
+/// The display status with ARM's message, e.g. `Ready — The replication is ready.`; `None`
+/// before ARM reports a status.
+pub fn status_detail(r: &Replication) -> Option<String> {
+    match (&r.status.display_status, &r.status.message) {
+        (Some(s), Some(m)) if !m.is_empty() => Some(format!("{s} — {m}")),
+        (Some(s), _) => Some(s.clone()),
+        (None, _) => None,
+    }
+}
+
 /// Whether a replica matches the filter text: every word must appear in one of its cells,
 /// its region's display name or its tags (case-insensitive).
 pub fn matches(r: &Replication, display_name: &str, filter: &str) -> bool {

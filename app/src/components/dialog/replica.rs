@@ -2,9 +2,10 @@
 //! to its deletion. The home replica can be updated but not deleted.
 
 use leptos::prelude::*;
-use replimap_types::{Region, ReplicationName, UpdateReplication, ZoneRedundancy};
+use replimap_types::{Region, ReplicationName, UpdateReplication};
 
 use super::fields::{Checkbox, TagsField, ROUTING_LABEL, ROUTING_NOTE};
+use crate::model::table::{status_detail, Cells};
 use crate::model::{cli, duration, tags::parse_tags};
 use crate::portal::{DialogTarget, Portal, Step};
 
@@ -93,17 +94,13 @@ fn Status(portal: Portal, name: ReplicationName) -> impl IntoView {
             let r = m.selected()?.replications.iter().find(|r| r.name == name)?.clone();
             let view = m.region_view(&r.location, now)?;
             let since = view.since_ms.map(|s| duration::short(now - s)).unwrap_or_else(|| "—".to_owned());
-            let status = match (&r.status.display_status, &r.status.message) {
-                (Some(s), Some(msg)) if !msg.is_empty() => format!("{s} — {msg}"),
-                (Some(s), _) => s.clone(),
-                (None, _) => "—".to_owned(),
-            };
+            let cells = Cells::of(&r);
             Some(vec![
-                ("Provisioning state", r.provisioning_state.to_string()),
-                ("Status", status),
+                ("Provisioning state", cells.provisioning),
+                ("Status", status_detail(&r).unwrap_or_else(|| "—".to_owned())),
                 ("In this state for", if view.stuck { format!("{since} — possibly stuck") } else { since }),
-                ("Region endpoint enabled", if r.region_endpoint_enabled { "True" } else { "False" }.to_owned()),
-                ("Zone redundancy", if r.zone_redundancy == ZoneRedundancy::Enabled { "Enabled" } else { "Disabled" }.to_owned()),
+                ("Region endpoint enabled", cells.endpoint.to_owned()),
+                ("Zone redundancy", cells.zone.to_owned()),
             ])
         })
     });

@@ -577,3 +577,25 @@ export async function spawnPortal(port, env = {}) {
   await until(async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok, { what: `portal on ${port}`, timeout: 60_000 });
   return { url, process: child };
 }
+
+/**
+ * Pages a suite opens per test: `open` as `PortalPage.open`, and `closeAll` (for afterEach)
+ * closes them and fails on any error one of them recorded.
+ */
+export function pagePool() {
+  const pages = [];
+  return {
+    async open(browser, path, options) {
+      const portal = await PortalPage.open(browser, path, options);
+      pages.push(portal);
+      return portal;
+    },
+    async closeAll() {
+      for (const p of pages.splice(0)) {
+        const errors = p.errors.splice(0);
+        await p.close();
+        assert.deepEqual(errors, [], 'no console errors, page errors or failed requests');
+      }
+    },
+  };
+}

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 
-import { PortalPage, SEED, expectedMarkerState, launch, replications } from './helpers.mjs';
+import { SEED, expectedMarkerState, launch, pagePool, replications } from './helpers.mjs';
 
 /// `/` without `registry` shows the first replicable registry by name (contosodev is Standard).
 const FIRST = SEED.prod.name;
@@ -45,28 +45,20 @@ const twoFrames = (page) => page.evaluate(() => new Promise((r) => requestAnimat
 
 describe('kiosk mode', () => {
   let browser;
-  const pages = [];
+  const pool = pagePool();
 
   before(async () => {
     browser = await launch();
   });
 
-  afterEach(async () => {
-    for (const p of pages.splice(0)) {
-      const errors = p.errors.splice(0);
-      await p.close();
-      assert.deepEqual(errors, [], 'no console errors, page errors or failed requests');
-    }
-  });
+  afterEach(() => pool.closeAll());
 
   after(async () => {
     await browser?.close();
   });
 
   async function open(path, viewport) {
-    const portal = await PortalPage.open(browser, path, { viewport, ready: 'kiosk' });
-    pages.push(portal);
-    return portal;
+    return pool.open(browser, path, { viewport, ready: 'kiosk' });
   }
 
   test('shows counts per state that match the replicas, read-only', async () => {

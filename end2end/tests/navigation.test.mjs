@@ -5,34 +5,26 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 
-import { BASE_URL, PortalPage, SEED, launch } from './helpers.mjs';
+import { BASE_URL, SEED, launch, pagePool } from './helpers.mjs';
 
 const { demo, prod, dev } = SEED;
 
 describe('registry in the URL', () => {
   let browser;
-  const pages = [];
+  const pool = pagePool();
 
   before(async () => {
     browser = await launch();
   });
 
-  afterEach(async () => {
-    for (const p of pages.splice(0)) {
-      const errors = p.errors.splice(0);
-      await p.close();
-      assert.deepEqual(errors, [], 'no console errors, page errors or failed requests');
-    }
-  });
+  afterEach(() => pool.closeAll());
 
   after(async () => {
     await browser?.close();
   });
 
   async function open(path, ready = true) {
-    const portal = await PortalPage.open(browser, path, { ready });
-    pages.push(portal);
-    return portal;
+    return pool.open(browser, path, { ready });
   }
 
   /** Header, picker and home marker show `reg`. */

@@ -7,7 +7,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use replimap_types::{ApiError, CreateReplication, RegistryKey, Replication, ReplicationName, StatusEvent, UpdateReplication};
+use replimap_types::{
+    ApiError, CreateReplication, RegistryKey, Replication, ReplicationName, StatusEvent, UpdateReplication,
+};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

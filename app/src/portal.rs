@@ -117,7 +117,8 @@ impl Portal {
         let Some(registry) = self.model.with_untracked(|m| m.selected_registry().map(|r| r.key.clone())) else {
             return;
         };
-        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Create(body.clone()))).flatten() else {
+        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Create(body.clone()))).flatten()
+        else {
             return;
         };
         self.alert.set(None);
@@ -139,7 +140,8 @@ impl Portal {
     /// Changes routing and tags of the selected registry's replica in `region`.
     pub fn update(&self, region: RegionName, body: UpdateReplication) {
         let Some((registry, name)) = self.replica_in(&region, true) else { return };
-        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Update(body.clone()))).flatten() else {
+        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Update(body.clone()))).flatten()
+        else {
             return;
         };
         self.alert.set(None);

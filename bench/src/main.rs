@@ -119,7 +119,11 @@ async fn main() -> anyhow::Result<()> {
     let server = start(&bin, 3917, 3918).await?;
     let http = reqwest::Client::new();
     let reps = format!("/api/v1/registries/{SUB}/myresourcegroup/myACR0007/replications");
-    println!("replimap bench: {} cores, {clients} SSE clients, {}s windows", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), window.as_secs());
+    println!(
+        "replimap bench: {} cores, {clients} SSE clients, {}s windows",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        window.as_secs()
+    );
 
     let idle_no_clients = arm_rate(&http, &server, window).await?;
     let rss_before = server.rss_kib();
@@ -146,7 +150,10 @@ async fn main() -> anyhow::Result<()> {
     let connect_time = started.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_after = server.rss_kib();
-    println!("sse clients held: {snapshot_seen}/{clients} (all connected and snapshotted in {:.1}s)", connect_time.as_secs_f64());
+    println!(
+        "sse clients held: {snapshot_seen}/{clients} (all connected and snapshotted in {:.1}s)",
+        connect_time.as_secs_f64()
+    );
     println!(
         "server rss: {:.1} MiB idle, {:.1} MiB with clients -> {:.1} KiB per client",
         rss_before as f64 / 1024.0,
@@ -159,7 +166,12 @@ async fn main() -> anyhow::Result<()> {
     // Latency is measured from the moment the portal's own API accepted the write to each
     // client's receipt of the first event after the snapshot.
     let t0 = Instant::now();
-    let resp = http.put(server.url(&reps)).header("x-replimap-csrf", "1").json(&serde_json::json!({"location": "japaneast"})).send().await?;
+    let resp = http
+        .put(server.url(&reps))
+        .header("x-replimap-csrf", "1")
+        .json(&serde_json::json!({"location": "japaneast"}))
+        .send()
+        .await?;
     anyhow::ensure!(resp.status().as_u16() == 202, "create returned {}", resp.status());
     let mut lat = Vec::with_capacity(clients);
     let deadline = Instant::now() + Duration::from_secs(30);

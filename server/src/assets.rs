@@ -55,7 +55,8 @@ impl Assets {
                 Err(_) => return,
             };
             for path in found {
-                let (Some(name), Some(content_type)) = (path.file_name().and_then(|n| n.to_str()), content_type(&path)) else {
+                let (Some(name), Some(content_type)) = (path.file_name().and_then(|n| n.to_str()), content_type(&path))
+                else {
                     continue;
                 };
                 match compress(&path, content_type) {
@@ -157,9 +158,8 @@ fn accepts(req: &Request, encoding: &str) -> bool {
         .any(|item| {
             let mut parts = item.split(';').map(str::trim);
             let named = parts.next().is_some_and(|e| e.eq_ignore_ascii_case(encoding));
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
-            });
+            let refused =
+                parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)));
             named && !refused
         })
 }

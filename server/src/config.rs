@@ -28,11 +28,31 @@ pub const PUBLIC_ARM: &str = "https://management.azure.com";
 const KEYS: &[(&str, &str, &str, &str)] = &[
     ("listen", "REPLIMAP_LISTEN", "--listen", "portal address, e.g. 127.0.0.1:3000"),
     ("port", "REPLIMAP_PORT", "--port", "portal port (keeps the host of `listen`)"),
-    ("http.allowed_hosts", "REPLIMAP_ALLOWED_HOSTS", "--allowed-hosts", "extra Host names (host:port, comma-separated; * = any) besides localhost"),
-    ("subscriptions", "REPLIMAP_SUBSCRIPTIONS", "--subscriptions", "comma-separated subscription ids (default: all visible)"),
-    ("resource_groups", "REPLIMAP_RESOURCE_GROUPS", "--resource-groups", "only registries in these resource groups (comma-separated)"),
+    (
+        "http.allowed_hosts",
+        "REPLIMAP_ALLOWED_HOSTS",
+        "--allowed-hosts",
+        "extra Host names (host:port, comma-separated; * = any) besides localhost",
+    ),
+    (
+        "subscriptions",
+        "REPLIMAP_SUBSCRIPTIONS",
+        "--subscriptions",
+        "comma-separated subscription ids (default: all visible)",
+    ),
+    (
+        "resource_groups",
+        "REPLIMAP_RESOURCE_GROUPS",
+        "--resource-groups",
+        "only registries in these resource groups (comma-separated)",
+    ),
     ("registries", "REPLIMAP_REGISTRIES", "--registries", "only these registries (names, comma-separated)"),
-    ("arm.credential", "REPLIMAP_CREDENTIAL", "--credential", "emulator | managed_identity | workload_identity | client_secret | azure_cli"),
+    (
+        "arm.credential",
+        "REPLIMAP_CREDENTIAL",
+        "--credential",
+        "emulator | managed_identity | workload_identity | client_secret | azure_cli",
+    ),
     ("arm.endpoint", "REPLIMAP_ARM_ENDPOINT", "--arm-endpoint", "ARM base URL (default https://management.azure.com)"),
     ("arm.tenant_id", "AZURE_TENANT_ID", "--tenant-id", "Entra tenant (client_secret)"),
     ("arm.client_id", "AZURE_CLIENT_ID", "--client-id", "application id (client_secret) or user-assigned identity"),
@@ -41,12 +61,37 @@ const KEYS: &[(&str, &str, &str, &str)] = &[
     ("poll.fast_ms", "REPLIMAP_POLL_FAST_MS", "--poll-fast-ms", "poll interval while anything is in flight (1000)"),
     ("poll.slow_ms", "REPLIMAP_POLL_SLOW_MS", "--poll-slow-ms", "poll interval when settled (10000)"),
     ("emulator.delay_ms", "REPLIMAP_EMULATOR_DELAY_MS", "--emulator-delay-ms", "emulated provisioning time (3000)"),
-    ("emulator.listen", "REPLIMAP_EMULATOR_LISTEN", "--emulator-listen", "emulator address (default: a free loopback port)"),
+    (
+        "emulator.listen",
+        "REPLIMAP_EMULATOR_LISTEN",
+        "--emulator-listen",
+        "emulator address (default: a free loopback port)",
+    ),
     ("emulator.seed", "REPLIMAP_EMULATOR_SEED", "--emulator-seed", "seed file for the emulator"),
-    ("ui.tile_url", "REPLIMAP_TILE_URL", "--tile-url", "map tiles under the outline, e.g. https://tile.example/{z}/{x}/{y}.png (default: none)"),
-    ("ui.tile_attribution", "REPLIMAP_TILE_ATTRIBUTION", "--tile-attribution", "attribution the tile provider requires"),
-    ("ui.stuck_after_secs", "REPLIMAP_STUCK_AFTER_SECS", "--stuck-after-secs", "flag a replica Syncing longer than this as possibly stuck (3600)"),
-    ("ui.heartbeat_secs", "REPLIMAP_HEARTBEAT_SECS", "--heartbeat-secs", "status-stream heartbeat; pages call the stream stale after three missed (15)"),
+    (
+        "ui.tile_url",
+        "REPLIMAP_TILE_URL",
+        "--tile-url",
+        "map tiles under the outline, e.g. https://tile.example/{z}/{x}/{y}.png (default: none)",
+    ),
+    (
+        "ui.tile_attribution",
+        "REPLIMAP_TILE_ATTRIBUTION",
+        "--tile-attribution",
+        "attribution the tile provider requires",
+    ),
+    (
+        "ui.stuck_after_secs",
+        "REPLIMAP_STUCK_AFTER_SECS",
+        "--stuck-after-secs",
+        "flag a replica Syncing longer than this as possibly stuck (3600)",
+    ),
+    (
+        "ui.heartbeat_secs",
+        "REPLIMAP_HEARTBEAT_SECS",
+        "--heartbeat-secs",
+        "status-stream heartbeat; pages call the stream stale after three missed (15)",
+    ),
 ];
 
 /// Where ARM is.
@@ -155,7 +200,9 @@ impl Config {
             get(k).map(|v| v.parse().map_err(|e| anyhow::anyhow!("{k} '{v}': {e}"))).transpose()
         };
         let ms = |k: &str| -> anyhow::Result<Option<Duration>> {
-            get(k).map(|v| v.parse::<u64>().map(Duration::from_millis).map_err(|e| anyhow::anyhow!("{k} '{v}': {e}"))).transpose()
+            get(k)
+                .map(|v| v.parse::<u64>().map(Duration::from_millis).map_err(|e| anyhow::anyhow!("{k} '{v}': {e}")))
+                .transpose()
         };
         let mut c = Self::emulator_defaults();
         if let Some(a) = addr("listen")? {
@@ -171,7 +218,9 @@ impl Config {
             anyhow::ensure!(d >= MIN_POLL, "{name} must be at least {} ms", MIN_POLL.as_millis());
         }
         let list = |k: &str| -> Vec<String> {
-            get(k).map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+            get(k)
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default()
         };
         if let Some(url) = get("ui.tile_url") {
             c.ui.tile_url = Some(tile_url(url)?);
@@ -202,7 +251,9 @@ impl Config {
         c.arm = match get("arm.credential") {
             None | Some("emulator") => {
                 let seed = match get("emulator.seed") {
-                    Some(path) => Seed::from_json_file(path).map_err(|e| anyhow::anyhow!("emulator.seed {path}: {e}"))?,
+                    Some(path) => {
+                        Seed::from_json_file(path).map_err(|e| anyhow::anyhow!("emulator.seed {path}: {e}"))?
+                    }
                     None => Seed::docs_example(),
                 };
                 ArmMode::Emulator {
@@ -214,8 +265,12 @@ impl Config {
             Some(kind) => {
                 let endpoint = get("arm.endpoint").unwrap_or(PUBLIC_ARM).to_owned();
                 // Bearer tokens must not travel in clear text; loopback is allowed for local ARM fakes.
-                let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| endpoint.starts_with(p));
-                anyhow::ensure!(endpoint.starts_with("https://") || loopback, "arm.endpoint '{endpoint}' must use https");
+                let loopback =
+                    ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| endpoint.starts_with(p));
+                anyhow::ensure!(
+                    endpoint.starts_with("https://") || loopback,
+                    "arm.endpoint '{endpoint}' must use https"
+                );
                 ArmMode::Live { endpoint, credential: credential(kind, &get)? }
             }
         };
@@ -300,7 +355,8 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut Layer) {
                 out.insert(key, s.clone());
             }
             toml::Value::Array(items) => {
-                let parts: Vec<String> = items.iter().map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string())).collect();
+                let parts: Vec<String> =
+                    items.iter().map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string())).collect();
                 out.insert(key, parts.join(","));
             }
             other => {
@@ -360,7 +416,8 @@ mod tests {
     fn cargo_leptos_site_address_is_the_lowest_layer() {
         let (c, _) = Config::load(&env(&[("LEPTOS_SITE_ADDR", "127.0.0.1:3100")]), &[]).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:3100");
-        let (c, _) = Config::load(&env(&[("LEPTOS_SITE_ADDR", "127.0.0.1:3100"), ("REPLIMAP_PORT", "3200")]), &[]).unwrap();
+        let (c, _) =
+            Config::load(&env(&[("LEPTOS_SITE_ADDR", "127.0.0.1:3100"), ("REPLIMAP_PORT", "3200")]), &[]).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:3200");
     }
 
@@ -383,7 +440,8 @@ mod tests {
         .unwrap();
         let e = env(&[("REPLIMAP_POLL_SLOW_MS", "7000"), ("REPLIMAP_TYPO", "x")]);
         let (c, warnings) =
-            Config::load(&e, &args(&["--config", file.to_str().unwrap(), "--port", "4001", "--poll-fast-ms=300"])).unwrap();
+            Config::load(&e, &args(&["--config", file.to_str().unwrap(), "--port", "4001", "--poll-fast-ms=300"]))
+                .unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:4001");
         assert_eq!(c.poll.fast, Duration::from_millis(300), "flag beats file");
         assert_eq!(c.poll.slow, Duration::from_millis(7000), "env beats file");
@@ -433,7 +491,10 @@ mod tests {
         let (c, _) = Config::load(&env(&[]), &[]).unwrap();
         assert_eq!(c.ui, UiSettings::default());
         let (c, _) = Config::load(
-            &env(&[("REPLIMAP_TILE_URL", "https://tiles.example/{z}/{x}/{y}.png"), ("REPLIMAP_STUCK_AFTER_SECS", "90")]),
+            &env(&[
+                ("REPLIMAP_TILE_URL", "https://tiles.example/{z}/{x}/{y}.png"),
+                ("REPLIMAP_STUCK_AFTER_SECS", "90"),
+            ]),
             &args(&["--tile-attribution", "© Example"]),
         )
         .unwrap();

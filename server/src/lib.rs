@@ -127,11 +127,18 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let (arm, emulator) = match &config.arm {
         ArmMode::Emulator { provisioning_delay, listen, seed } => {
-            let emu_config =
-                EmulatorConfig { provisioning_delay: *provisioning_delay, seed: seed.clone(), ..EmulatorConfig::default() };
+            let emu_config = EmulatorConfig {
+                provisioning_delay: *provisioning_delay,
+                seed: seed.clone(),
+                ..EmulatorConfig::default()
+            };
             let handle = replimap_arm_emulator::spawn_on(*listen, emu_config).await?;
             // The emulator accepts any bearer token; a fixed one keeps the real auth path in use.
-            let arm = ArmClient::new(&handle.base_url(), Auth::Static(azure_core::credentials::Secret::new("emulator")), None)?;
+            let arm = ArmClient::new(
+                &handle.base_url(),
+                Auth::Static(azure_core::credentials::Secret::new("emulator")),
+                None,
+            )?;
             (arm, Some(handle))
         }
         ArmMode::Live { endpoint, credential } => (ArmClient::new(endpoint, Auth::from_kind(credential)?, None)?, None),

@@ -46,17 +46,23 @@ impl AllowedHosts {
 
 /// Rejects requests for a `Host` the portal does not serve (DNS rebinding), and state-changing
 /// `/api/` requests without the CSRF header or from another origin.
-pub async fn guard(axum::extract::State(allowed): axum::extract::State<AllowedHosts>, req: Request, next: Next) -> Response {
+pub async fn guard(
+    axum::extract::State(allowed): axum::extract::State<AllowedHosts>,
+    req: Request,
+    next: Next,
+) -> Response {
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !allowed.allows(host) {
-        return AppError::Csrf(format!("Host '{host}' is not one this portal serves; add it to http.allowed_hosts.")).into_response();
+        return AppError::Csrf(format!("Host '{host}' is not one this portal serves; add it to http.allowed_hosts."))
+            .into_response();
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
     if req.headers().get(CSRF_HEADER).is_none() {
-        return AppError::Csrf(format!("State-changing requests must carry the '{CSRF_HEADER}' header.")).into_response();
+        return AppError::Csrf(format!("State-changing requests must carry the '{CSRF_HEADER}' header."))
+            .into_response();
     }
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         // Exact match on scheme, host and port; `null` (sandboxed frames, file://) is never ours.
@@ -69,7 +75,11 @@ pub async fn guard(axum::extract::State(allowed): axum::extract::State<AllowedHo
 }
 
 /// Counts every response by status class.
-pub async fn count(axum::extract::State(counters): axum::extract::State<std::sync::Arc<crate::state::HttpCounters>>, req: Request, next: Next) -> Response {
+pub async fn count(
+    axum::extract::State(counters): axum::extract::State<std::sync::Arc<crate::state::HttpCounters>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let resp = next.run(req).await;
     counters.record(resp.status().as_u16());
     resp

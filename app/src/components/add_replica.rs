@@ -14,7 +14,8 @@ pub fn AddReplica(portal: Portal) -> impl IntoView {
             m.available_regions()
                 .into_iter()
                 .map(|r| {
-                    let text = if r.regional_display_name.is_empty() { r.display_name } else { r.regional_display_name };
+                    let text =
+                        if r.regional_display_name.is_empty() { r.display_name } else { r.regional_display_name };
                     (r.name, text)
                 })
                 .collect::<Vec<_>>()

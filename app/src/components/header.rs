@@ -27,13 +27,18 @@ pub fn Header(portal: Portal) -> impl IntoView {
                 return placeholder(None, "Loading registries…".to_owned());
             }
             let Some(state) = m.selected() else {
-                return placeholder(None, "No registry that supports geo-replication (Premium SKU) was found.".to_owned());
+                return placeholder(
+                    None,
+                    "No registry that supports geo-replication (Premium SKU) was found.".to_owned(),
+                );
             };
             let r = &state.registry;
             let home = m.display_name(&r.location);
             let error = state.error.clone();
             let note = (!r.replicable).then(|| {
-                r.not_replicable_reason.clone().unwrap_or_else(|| format!("{} is {}: geo-replication needs the Premium SKU.", r.key.name, r.sku))
+                r.not_replicable_reason
+                    .clone()
+                    .unwrap_or_else(|| format!("{} is {}: geo-replication needs the Premium SKU.", r.key.name, r.sku))
             });
             Either::Right(view! {
                 <dl id="registry" data-registry=r.key.name.to_string()>

@@ -69,8 +69,12 @@ fn rotate(portal: Portal, secs: u32, only: Vec<String>) {
         portal.model.update(|m| {
             // The list as given, or every replicable registry by name.
             let names: Vec<String> = if only.is_empty() {
-                let mut all: Vec<String> =
-                    m.registries.iter().filter(|s| s.registry.replicable).map(|s| s.registry.key.name.to_string()).collect();
+                let mut all: Vec<String> = m
+                    .registries
+                    .iter()
+                    .filter(|s| s.registry.replicable)
+                    .map(|s| s.registry.key.name.to_string())
+                    .collect();
                 all.sort_by_key(|n| n.to_lowercase());
                 all
             } else {

@@ -2,10 +2,10 @@
 //! there is doing and what happened to it last. Markers point at it with
 //! `aria-describedby`, so a screen reader reads it after the marker's name.
 
-use leptos::prelude::*;
 use crate::model::table::{status_detail, Cells};
 use crate::model::{duration, RegionView};
 use crate::portal::Portal;
+use leptos::prelude::*;
 
 /// One line of the card: `data-field`, term and text.
 type Field = (&'static str, &'static str, String);
@@ -14,7 +14,11 @@ fn fields(v: &RegionView, pair: Option<String>, now_ms: i64) -> Vec<Field> {
     let r = &v.region;
     let dash = || "—".to_owned();
     let mut out: Vec<Field> = vec![
-        ("geography", "Geography", if r.geography.is_empty() { dash() } else { format!("{} ({})", r.geography, r.geography_group) }),
+        (
+            "geography",
+            "Geography",
+            if r.geography.is_empty() { dash() } else { format!("{} ({})", r.geography, r.geography_group) },
+        ),
         ("physical-location", "Location", r.physical_location.clone().unwrap_or_else(dash)),
         ("paired-region", "Paired region", pair.unwrap_or_else(dash)),
         (
@@ -33,7 +37,11 @@ fn fields(v: &RegionView, pair: Option<String>, now_ms: i64) -> Vec<Field> {
             }
             out.push(("timestamp", "Status time", rep.status.timestamp.as_deref().map_or_else(dash, readable_time)));
             out.push(("zone-redundancy", "Zone redundancy", Cells::of(rep).zone.to_owned()));
-            let routing = if rep.region_endpoint_enabled { "On: the global endpoint routes here" } else { "Off: no requests are routed here" };
+            let routing = if rep.region_endpoint_enabled {
+                "On: the global endpoint routes here"
+            } else {
+                "Off: no requests are routed here"
+            };
             out.push(("routing", "Routing", routing.to_owned()));
         }
         None => {
@@ -45,10 +53,10 @@ fn fields(v: &RegionView, pair: Option<String>, now_ms: i64) -> Vec<Field> {
             out.push(("status", "Status", status));
         }
     }
-    let last = v
-        .last_event
-        .as_ref()
-        .map_or_else(|| "Nothing since the page opened".to_owned(), |e| format!("{} ({} ago)", e.text, duration::short(now_ms - e.at_ms)));
+    let last = v.last_event.as_ref().map_or_else(
+        || "Nothing since the page opened".to_owned(),
+        |e| format!("{} ({} ago)", e.text, duration::short(now_ms - e.at_ms)),
+    );
     out.push(("last-event", "Last event", last));
     out
 }

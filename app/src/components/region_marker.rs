@@ -56,7 +56,12 @@ impl MarkerAttrs {
 
     /// The boolean `data-*` flags, as (attribute, set).
     pub fn flags(&self) -> [(&'static str, bool); 4] {
-        [("data-stuck", self.stuck), ("data-flash", self.flash), ("data-selected", self.selected), ("aria-busy", self.busy)]
+        [
+            ("data-stuck", self.stuck),
+            ("data-flash", self.flash),
+            ("data-selected", self.selected),
+            ("aria-busy", self.busy),
+        ]
     }
 }
 

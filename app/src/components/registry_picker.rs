@@ -21,8 +21,9 @@ pub fn RegistryPicker(portal: Portal) -> impl IntoView {
     let on_change = move |ev: leptos::ev::Event| {
         let name = event_target_value(&ev);
         // Keep other parameters; replace the registry.
-        let mut params: Vec<(String, String)> =
-            query.with_untracked(|q| q.clone().into_iter().filter(|(k, _)| k != "registry").map(|(k, v)| (k.to_string(), v)).collect());
+        let mut params: Vec<(String, String)> = query.with_untracked(|q| {
+            q.clone().into_iter().filter(|(k, _)| k != "registry").map(|(k, v)| (k.to_string(), v)).collect()
+        });
         params.insert(0, ("registry".to_owned(), name));
         let search = params
             .iter()

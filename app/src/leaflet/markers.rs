@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use leptos::prelude::{Set, WithUntracked};
 use leaflet::{DivIconOptions, LatLng, Map, Marker, MarkerOptions, MouseEvents, Point};
+use leptos::prelude::{Set, WithUntracked};
 use replimap_types::RegionName;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -143,7 +143,11 @@ fn create(map: &Map, view: &RegionView, portal: Portal) -> Entry {
     Entry { marker, element, shown: None, _listeners: listeners }
 }
 
-fn listen(el: &HtmlElement, event: &str, f: impl FnMut(web_sys::Event) + 'static) -> Closure<dyn FnMut(web_sys::Event)> {
+fn listen(
+    el: &HtmlElement,
+    event: &str,
+    f: impl FnMut(web_sys::Event) + 'static,
+) -> Closure<dyn FnMut(web_sys::Event)> {
     let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
     el.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref()).ok();
     closure

@@ -98,7 +98,9 @@ fn fit_to_replicas(view: Slot, ready: RwSignal<bool>, portal: Portal) {
         portal.model.with(|m| {
             m.replicas()
                 .iter()
-                .filter_map(|r| m.region(&r.location).map(|g| ((g.latitude * 100.0) as i64, (g.longitude * 100.0) as i64)))
+                .filter_map(|r| {
+                    m.region(&r.location).map(|g| ((g.latitude * 100.0) as i64, (g.longitude * 100.0) as i64))
+                })
                 .collect::<Vec<_>>()
         })
     });
@@ -119,8 +121,9 @@ fn fit_to_replicas(view: Slot, ready: RwSignal<bool>, portal: Portal) {
         let width = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).unwrap_or(1280.0);
         let max_zoom = (4.0 + (width / 1280.0).log2().max(0.0)).min(7.0);
         let padding = (width / 16.0).clamp(60.0, 240.0);
-        let options = js_sys::JSON::parse(&format!(r#"{{"padding":[{padding:.0},{padding:.0}],"maxZoom":{max_zoom:.2}}}"#))
-            .unwrap_or(wasm_bindgen::JsValue::UNDEFINED);
+        let options =
+            js_sys::JSON::parse(&format!(r#"{{"padding":[{padding:.0},{padding:.0}],"maxZoom":{max_zoom:.2}}}"#))
+                .unwrap_or(wasm_bindgen::JsValue::UNDEFINED);
         map.fit_bounds_with_options(&bounds, &options);
     });
 }

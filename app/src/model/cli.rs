@@ -6,7 +6,13 @@ use std::collections::BTreeMap;
 use super::tags::shell_tags;
 
 /// `az acr replication create` with the options that differ from ARM's defaults.
-pub fn create(registry: &str, location: &str, zone_redundant: bool, routing: bool, tags: &BTreeMap<String, String>) -> String {
+pub fn create(
+    registry: &str,
+    location: &str,
+    zone_redundant: bool,
+    routing: bool,
+    tags: &BTreeMap<String, String>,
+) -> String {
     let mut cmd = format!("az acr replication create --registry {registry} --location {location}");
     if zone_redundant {
         cmd.push_str(" --zone-redundancy Enabled");
@@ -23,7 +29,8 @@ pub fn create(registry: &str, location: &str, zone_redundant: bool, routing: boo
 /// `az acr replication update` setting routing and, when given, replacing the tags
 /// (`--tags ""` clears them).
 pub fn update(registry: &str, name: &str, routing: bool, tags: Option<&BTreeMap<String, String>>) -> String {
-    let mut cmd = format!("az acr replication update --registry {registry} --name {name} --region-endpoint-enabled {routing}");
+    let mut cmd =
+        format!("az acr replication update --registry {registry} --name {name} --region-endpoint-enabled {routing}");
     match tags {
         Some(t) if t.is_empty() => cmd.push_str(" --tags \"\""),
         Some(t) => cmd.push_str(&format!(" --tags {}", shell_tags(t))),

@@ -11,8 +11,8 @@ pub mod tags;
 use std::collections::{BTreeMap, BTreeSet};
 
 use replimap_types::{
-    rfc3339_ms, CreateReplication, ProvisioningState, Region, RegionName, RegistryKey, RegistryState, RegistrySummary, ReplicaPhase, Replication,
-    ReplicationName, StatusEvent, UpdateReplication, ZoneRedundancy,
+    rfc3339_ms, CreateReplication, ProvisioningState, Region, RegionName, RegistryKey, RegistryState, RegistrySummary,
+    ReplicaPhase, Replication, ReplicationName, StatusEvent, UpdateReplication, ZoneRedundancy,
 };
 
 pub use region_state::{RegionState, Unavailable};
@@ -93,7 +93,8 @@ impl RegionView {
     /// Whether a write is in flight here (`aria-busy` on marker and row): this tab's, or any
     /// ARM shows as creating, updating or deleting. Syncing is not a write.
     pub fn busy(&self) -> bool {
-        self.pending.is_some() || matches!(self.state, RegionState::Creating | RegionState::Updating | RegionState::Deleting)
+        self.pending.is_some()
+            || matches!(self.state, RegionState::Creating | RegionState::Updating | RegionState::Deleting)
     }
 }
 
@@ -386,11 +387,7 @@ impl Model {
 
     /// Regions where a replica of the selected registry can be created now.
     pub fn available_regions(&self) -> Vec<Region> {
-        self.regions
-            .iter()
-            .filter(|r| self.view_of(r, 0).state == RegionState::Available)
-            .cloned()
-            .collect()
+        self.regions.iter().filter(|r| self.view_of(r, 0).state == RegionState::Available).cloned().collect()
     }
 
     /// How many replicas of the selected registry are in each state (for the wall screen).
@@ -415,7 +412,8 @@ impl Model {
         let replica = selected.and_then(|s| s.replications.iter().find(|r| r.location == region.name)).cloned();
         let pending = spot.as_ref().and_then(|s| self.pending.get(s)).cloned();
         let accepted = pending.is_some() && spot.as_ref().is_some_and(|s| self.accepted.contains(s));
-        let home = selected.is_some_and(|s| s.registry.location == region.name) || replica.as_ref().is_some_and(|r| r.is_home);
+        let home =
+            selected.is_some_and(|s| s.registry.location == region.name) || replica.as_ref().is_some_and(|r| r.is_home);
         let replicable = selected.is_some_and(|s| s.registry.replicable);
         let unavailable = match (&replica, home) {
             (Some(_), _) | (None, true) => None,
@@ -431,7 +429,19 @@ impl Model {
         let flash = spot.as_ref().and_then(|s| self.flash.get(s)).is_some_and(|until| *until > now_ms);
         let last_event = spot.as_ref().and_then(|s| self.last.get(s)).cloned();
         let label = label(region, state, replica.as_ref(), pending.as_ref(), unavailable, stuck);
-        RegionView { region: region.clone(), state, unavailable, replica, pending, accepted, since_ms, stuck, flash, last_event, label }
+        RegionView {
+            region: region.clone(),
+            state,
+            unavailable,
+            replica,
+            pending,
+            accepted,
+            since_ms,
+            stuck,
+            flash,
+            last_event,
+            label,
+        }
     }
 
     /// Records a write this tab is about to send to the selected registry. Returns its spot,
@@ -701,7 +711,10 @@ mod tests {
         let m = model();
         assert_eq!(
             state_of(&m, "eastusstg"),
-            (RegionState::Unavailable, "East US STG — not available: Azure does not offer this region for replicas".into())
+            (
+                RegionState::Unavailable,
+                "East US STG — not available: Azure does not offer this region for replicas".into()
+            )
         );
         assert_eq!(state_of(&m, "eastus"), (RegionState::Home, "East US — home replica, ready".into()));
         assert_eq!(state_of(&m, "westeurope"), (RegionState::Available, "West Europe — available".into()));
@@ -745,7 +758,10 @@ mod tests {
         upsert(&mut m, replica("japaneast", "Succeeded", Some("Ready")));
         m.begin(je(), Pending::Delete);
         assert_eq!(state_of(&m, "japaneast").0, RegionState::Deleting);
-        m.apply(StatusEvent::ReplicationRemoved { registry: key("myregistry"), name: "japaneast".parse().unwrap() }, NOW);
+        m.apply(
+            StatusEvent::ReplicationRemoved { registry: key("myregistry"), name: "japaneast".parse().unwrap() },
+            NOW,
+        );
         assert_eq!(state_of(&m, "japaneast").0, RegionState::Available);
         assert!(m.pending.is_empty());
     }
@@ -763,7 +779,10 @@ mod tests {
         off.region_endpoint_enabled = false;
         upsert(&mut m, off);
         assert!(m.pending.is_empty());
-        assert_eq!(state_of(&m, "japaneast"), (RegionState::RoutingOff, "Japan East — replica ready, routing off".into()));
+        assert_eq!(
+            state_of(&m, "japaneast"),
+            (RegionState::RoutingOff, "Japan East — replica ready, routing off".into())
+        );
     }
 
     #[test]
@@ -848,7 +867,9 @@ mod tests {
     fn an_update_that_changes_nothing_settles_when_accepted() {
         let mut m = model();
         upsert(&mut m, replica("japaneast", "Succeeded", Some("Ready")));
-        let spot = m.begin(je(), Pending::Update(UpdateReplication { region_endpoint_enabled: Some(true), tags: None })).unwrap();
+        let spot = m
+            .begin(je(), Pending::Update(UpdateReplication { region_endpoint_enabled: Some(true), tags: None }))
+            .unwrap();
         assert!(m.accept(&spot));
         assert!(m.pending.is_empty(), "no event will come for a no-op PATCH");
     }
@@ -858,7 +879,11 @@ mod tests {
         let mut m = model();
         m.begin(je(), Pending::Create(CreateReplication::default()));
         m.apply(
-            StatusEvent::OperationFailed { registry: key("myregistry"), name: "japaneast".parse().unwrap(), message: "No".into() },
+            StatusEvent::OperationFailed {
+                registry: key("myregistry"),
+                name: "japaneast".parse().unwrap(),
+                message: "No".into(),
+            },
             NOW,
         );
         assert!(!m.region_view(&je(), NOW).unwrap().flash);

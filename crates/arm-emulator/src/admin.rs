@@ -25,20 +25,14 @@ pub(crate) fn routes() -> Router<Emulator> {
     Router::new()
         .route("/requests", get(requests))
         .route("/requests/reset", post(reset_requests))
-        .route(
-            "/faults",
-            get(list_faults).post(add_faults).delete(clear_faults),
-        )
+        .route("/faults", get(list_faults).post(add_faults).delete(clear_faults))
         .route("/config", get(get_config).post(set_config))
         .route("/reset", post(reset))
         .route("/state", get(state))
         .route("/registries", post(put_registry))
         .route("/registries/{registry}", delete(remove_registry))
         .route("/registries/{registry}/replications", post(put_replica))
-        .route(
-            "/registries/{registry}/replications/{replica}",
-            patch(patch_replica).delete(remove_replica),
-        )
+        .route("/registries/{registry}/replications/{replica}", patch(patch_replica).delete(remove_replica))
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
@@ -175,11 +169,7 @@ async fn put_registry(State(emu): State<Emulator>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(msg) => return bad_request(msg),
     };
-    let (sub, rg, name) = (
-        reg.subscription_id.clone(),
-        reg.resource_group.clone(),
-        reg.name.clone(),
-    );
+    let (sub, rg, name) = (reg.subscription_id.clone(), reg.resource_group.clone(), reg.name.clone());
     emu.add_registry(reg);
     match emu.registry(&sub, &rg, &name) {
         Some(doc) => Json(doc).into_response(),
@@ -196,11 +186,7 @@ async fn remove_registry(State(emu): State<Emulator>, Path(registry): Path<Strin
 }
 
 /// Adds or replaces a replica without an LRO (body: a seed replica).
-async fn put_replica(
-    State(emu): State<Emulator>,
-    Path(registry): Path<String>,
-    body: Bytes,
-) -> Response {
+async fn put_replica(State(emu): State<Emulator>, Path(registry): Path<String>, body: Bytes) -> Response {
     let rep: SeedReplica = match parse(&body, "replica") {
         Ok(r) => r,
         Err(msg) => return bad_request(msg),
@@ -232,18 +218,8 @@ async fn patch_replica(
         Ok(d) => d,
         Err(msg) => return bad_request(msg),
     };
-    const STATES: &[&str] = &[
-        "Creating",
-        "Updating",
-        "Deleting",
-        "Succeeded",
-        "Failed",
-        "Canceled",
-    ];
-    let Some(state) = STATES
-        .iter()
-        .find(|s| s.eq_ignore_ascii_case(&dto.provisioning_state))
-    else {
+    const STATES: &[&str] = &["Creating", "Updating", "Deleting", "Succeeded", "Failed", "Canceled"];
+    let Some(state) = STATES.iter().find(|s| s.eq_ignore_ascii_case(&dto.provisioning_state)) else {
         return bad_request(format!("provisioningState must be one of {STATES:?}"));
     };
     if emu.set_replica_state(&registry, &replica, state, dto.message.as_deref()) {
@@ -253,10 +229,7 @@ async fn patch_replica(
     }
 }
 
-async fn remove_replica(
-    State(emu): State<Emulator>,
-    Path((registry, replica)): Path<(String, String)>,
-) -> Response {
+async fn remove_replica(State(emu): State<Emulator>, Path((registry, replica)): Path<(String, String)>) -> Response {
     if emu.remove_replica(&registry, &replica) {
         StatusCode::NO_CONTENT.into_response()
     } else {

@@ -35,8 +35,7 @@ pub const DUPLICATE_LOCATION_CODE: &str = "Conflict";
 /// §6 "Non-Premium registry": the server-side error for a direct PUT was not
 /// found; the CLI's own client-side text is reused as the message.
 pub const NOT_PREMIUM_CODE: &str = "RegistrySkuNotSupported";
-pub const NOT_PREMIUM_MESSAGE: &str =
-    "Replications are only supported for managed registries in Premium SKU.";
+pub const NOT_PREMIUM_MESSAGE: &str = "Replications are only supported for managed registries in Premium SKU.";
 
 /// §6 "Invalid / unknown location": ARM's generic answer for a region the
 /// resource type is not offered in. Canary (`*euap`) and staging (`*stg`)
@@ -99,8 +98,7 @@ pub const FAILED_DISPLAY_STATUS: &str = "Failed";
 
 /// Defaults for an injected replica failure (`failReplicaIn` without code).
 pub const DEFAULT_INJECTED_FAILURE_CODE: &str = "ReplicationProvisioningFailed";
-pub const DEFAULT_INJECTED_FAILURE_MESSAGE: &str =
-    "The replication could not be provisioned in the requested region.";
+pub const DEFAULT_INJECTED_FAILURE_MESSAGE: &str = "The replication could not be provisioned in the requested region.";
 
 /// §2.1: who the RP says created the home replica, and who "the user" is
 /// (the emulator checks no token, so it cannot know the caller).

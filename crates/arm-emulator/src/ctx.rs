@@ -29,25 +29,16 @@ pub(crate) struct ServedOverTls;
 /// so `Azure-AsyncOperation`, `Location` and `nextLink` work behind any address.
 pub(crate) fn base_url(headers: &HeaderMap, extensions: &Extensions) -> String {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let own = if extensions.get::<ServedOverTls>().is_some() {
-        "https"
-    } else {
-        "http"
-    };
+    let own = if extensions.get::<ServedOverTls>().is_some() { "https" } else { "http" };
     let scheme = get("x-forwarded-proto").unwrap_or(own);
-    let host = get("x-forwarded-host")
-        .or_else(|| get("host"))
-        .unwrap_or("localhost");
+    let host = get("x-forwarded-host").or_else(|| get("host")).unwrap_or("localhost");
     format!("{scheme}://{host}")
 }
 
 impl Ctx {
     /// A query parameter by name; ARM treats names case-insensitively.
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Absolute URL on the emulator for `path`, carrying the caller's api-version.
@@ -90,17 +81,10 @@ fn header(url: &str) -> HeaderValue {
 }
 
 /// 201 (or 200) with the resource, `Azure-AsyncOperation` and `Retry-After`.
-pub(crate) fn with_async_operation(
-    status: StatusCode,
-    body: &Value,
-    async_url: &str,
-    retry: u64,
-) -> Response {
+pub(crate) fn with_async_operation(status: StatusCode, body: &Value, async_url: &str, retry: u64) -> Response {
     let mut resp = json(status, body);
-    resp.headers_mut()
-        .insert("azure-asyncoperation", header(async_url));
-    resp.headers_mut()
-        .insert("retry-after", HeaderValue::from(retry));
+    resp.headers_mut().insert("azure-asyncoperation", header(async_url));
+    resp.headers_mut().insert("retry-after", HeaderValue::from(retry));
     resp
 }
 
@@ -108,7 +92,6 @@ pub(crate) fn with_async_operation(
 pub(crate) fn accepted(location_url: &str, retry: u64) -> Response {
     let mut resp = empty(StatusCode::ACCEPTED);
     resp.headers_mut().insert("location", header(location_url));
-    resp.headers_mut()
-        .insert("retry-after", HeaderValue::from(retry));
+    resp.headers_mut().insert("retry-after", HeaderValue::from(retry));
     resp
 }

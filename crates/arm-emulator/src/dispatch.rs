@@ -9,9 +9,7 @@ use axum::response::{IntoResponse, Response};
 use crate::ctx::{base_url, Ctx};
 use crate::emulator::Emulator;
 use crate::error::{ArmError, ArmResult};
-use crate::handlers::container_registry::{
-    operations, registries, registry_write, replication_write, replications,
-};
+use crate::handlers::container_registry::{operations, registries, registry_write, replication_write, replications};
 use crate::handlers::{locations, resource_groups, resources, subscriptions};
 use crate::identity;
 use crate::route::{self, Route};
@@ -31,15 +29,8 @@ pub(crate) async fn handle(State(emu): State<Emulator>, req: Request) -> Respons
     if let Some(route) = identity::route(parts.uri.path()) {
         return identity::handle(route, &parts.method, &base, &body);
     }
-    let query: Vec<(String, String)> = parts
-        .uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    let query: Vec<(String, String)> =
+        parts.uri.query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     let ctx = Ctx {
         emu,
         method: parts.method,
@@ -56,21 +47,11 @@ pub(crate) async fn handle(State(emu): State<Emulator>, req: Request) -> Respons
 fn valid_api_version(v: &str) -> bool {
     let date = v.strip_suffix("-preview").unwrap_or(v);
     let b = date.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+    b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
 fn dispatch(mut ctx: Ctx) -> ArmResult<Response> {
-    let version = ctx
-        .query_param("api-version")
-        .map(str::to_owned)
-        .ok_or_else(ArmError::missing_api_version)?;
+    let version = ctx.query_param("api-version").map(str::to_owned).ok_or_else(ArmError::missing_api_version)?;
     if !valid_api_version(&version) {
         return Err(ArmError::invalid_api_version(&version));
     }
@@ -85,37 +66,19 @@ fn dispatch(mut ctx: Ctx) -> ArmResult<Response> {
         (Route::ResourceGroups { sub }, Method::GET) => resource_groups::list(&ctx, &sub),
         (Route::ResourceGroup { sub, rg }, Method::GET) => resource_groups::get(&ctx, &sub, &rg),
         (Route::ResourceGroup { sub, rg }, Method::PUT) => resource_groups::put(&ctx, &sub, &rg),
-        (Route::RegistriesBySubscription { sub }, Method::GET) => {
-            registries::list(&ctx, &sub, None)
-        }
-        (Route::RegistriesByGroup { sub, rg }, Method::GET) => {
-            registries::list(&ctx, &sub, Some(&rg))
-        }
+        (Route::RegistriesBySubscription { sub }, Method::GET) => registries::list(&ctx, &sub, None),
+        (Route::RegistriesByGroup { sub, rg }, Method::GET) => registries::list(&ctx, &sub, Some(&rg)),
         (Route::Registry { sub, rg, reg }, Method::GET) => registries::get(&ctx, &sub, &rg, &reg),
-        (Route::Registry { sub, rg, reg }, Method::PUT) => {
-            registry_write::put(&ctx, &sub, &rg, &reg)
-        }
-        (Route::Registry { sub, rg, reg }, Method::PATCH) => {
-            registry_write::patch(&ctx, &sub, &rg, &reg)
-        }
-        (Route::Registry { sub, rg, reg }, Method::DELETE) => {
-            registries::delete(&ctx, &sub, &rg, &reg)
-        }
-        (Route::Replications { sub, rg, reg }, Method::GET) => {
-            replications::list(&ctx, &sub, &rg, &reg)
-        }
-        (Route::Replication { sub, rg, reg, rep }, Method::GET) => {
-            replications::get(&ctx, &sub, &rg, &reg, &rep)
-        }
-        (Route::Replication { sub, rg, reg, rep }, Method::PUT) => {
-            replication_write::put(&ctx, &sub, &rg, &reg, &rep)
-        }
+        (Route::Registry { sub, rg, reg }, Method::PUT) => registry_write::put(&ctx, &sub, &rg, &reg),
+        (Route::Registry { sub, rg, reg }, Method::PATCH) => registry_write::patch(&ctx, &sub, &rg, &reg),
+        (Route::Registry { sub, rg, reg }, Method::DELETE) => registries::delete(&ctx, &sub, &rg, &reg),
+        (Route::Replications { sub, rg, reg }, Method::GET) => replications::list(&ctx, &sub, &rg, &reg),
+        (Route::Replication { sub, rg, reg, rep }, Method::GET) => replications::get(&ctx, &sub, &rg, &reg, &rep),
+        (Route::Replication { sub, rg, reg, rep }, Method::PUT) => replication_write::put(&ctx, &sub, &rg, &reg, &rep),
         (Route::Replication { sub, rg, reg, rep }, Method::PATCH) => {
             replication_write::patch(&ctx, &sub, &rg, &reg, &rep)
         }
-        (Route::Replication { sub, rg, reg, rep }, Method::DELETE) => {
-            replications::delete(&ctx, &sub, &rg, &reg, &rep)
-        }
+        (Route::Replication { sub, rg, reg, rep }, Method::DELETE) => replications::delete(&ctx, &sub, &rg, &reg, &rep),
         (Route::OperationStatus { op }, Method::GET) => operations::status(&ctx, &op),
         (Route::OperationResult { op }, Method::GET) => operations::result(&ctx, &op),
         (_, m) => Err(ArmError::method_not_allowed(m.as_str())),

@@ -31,11 +31,7 @@ pub(crate) fn replication_id(registry_id: &str, rep: &str) -> String {
 
 /// `createdByType` is `User` or `Application` (the RP-made home replica).
 pub(crate) fn system_data(created_by_type: &str, at: &str) -> Value {
-    let who = if created_by_type == "Application" {
-        a::APPLICATION_PRINCIPAL
-    } else {
-        a::USER_PRINCIPAL
-    };
+    let who = if created_by_type == "Application" { a::APPLICATION_PRINCIPAL } else { a::USER_PRINCIPAL };
     json!({
         "createdBy": who, "createdByType": created_by_type, "createdAt": at,
         "lastModifiedBy": who, "lastModifiedByType": created_by_type, "lastModifiedAt": at,
@@ -164,12 +160,7 @@ pub(crate) fn registry(r: NewRegistry<'_>, at: &str) -> Value {
     })
 }
 
-pub(crate) fn resource_group(
-    sub: &str,
-    name: &str,
-    location: &str,
-    tags: Map<String, Value>,
-) -> Value {
+pub(crate) fn resource_group(sub: &str, name: &str, location: &str, tags: Map<String, Value>) -> Value {
     json!({
         "id": format!("/subscriptions/{sub}/resourceGroups/{name}"),
         "name": name,

@@ -45,17 +45,8 @@ impl Emulator {
     pub fn new(config: EmulatorConfig) -> Self {
         let path = config.state_file.clone();
         Self::try_new(config.clone()).unwrap_or_else(|e| {
-            eprintln!(
-                "replimap emulator: ignoring state file {}: {e}",
-                path.unwrap_or_default().display()
-            );
-            Self::build(
-                Store::from_seed(&config.seed),
-                EmulatorConfig {
-                    state_file: None,
-                    ..config
-                },
-            )
+            eprintln!("replimap emulator: ignoring state file {}: {e}", path.unwrap_or_default().display());
+            Self::build(Store::from_seed(&config.seed), EmulatorConfig { state_file: None, ..config })
         })
     }
 
@@ -205,8 +196,7 @@ impl Emulator {
 
     /// Adds (or replaces) a registry with its replicas, as a seed would.
     pub fn add_registry(&self, registry: SeedRegistry) {
-        self.store()
-            .add_seed_registry(&registry, &crate::docs::now());
+        self.store().add_seed_registry(&registry, &crate::docs::now());
     }
 
     /// Out of band: removes a registry (names are global) at once, as if it
@@ -214,9 +204,7 @@ impl Emulator {
     pub fn remove_registry(&self, name: &str) -> bool {
         let mut store = self.store();
         let before = store.registries.len();
-        store
-            .registries
-            .retain(|r| !r.name().eq_ignore_ascii_case(name));
+        store.registries.retain(|r| !r.name().eq_ignore_ascii_case(name));
         store.registries.len() != before
     }
 
@@ -227,11 +215,7 @@ impl Emulator {
         let Some(reg) = store.registry_by_name_mut(registry) else {
             return false;
         };
-        let tags = replica
-            .tags
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-            .collect();
+        let tags = replica.tags.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
         let new = crate::docs::NewReplica {
             registry_id: reg.id(),
             name: &replica.name,
@@ -243,13 +227,12 @@ impl Emulator {
             provisioning_state: &replica.provisioning_state,
         };
         let doc = crate::docs::replica(new, &crate::docs::now());
-        let entry = crate::store::ReplicaEntry {
-            doc,
-            active_op: None,
-        };
-        match reg.replicas.iter().position(|r| {
-            crate::docs::str_field(&r.doc, "name").eq_ignore_ascii_case(&replica.name)
-        }) {
+        let entry = crate::store::ReplicaEntry { doc, active_op: None };
+        match reg
+            .replicas
+            .iter()
+            .position(|r| crate::docs::str_field(&r.doc, "name").eq_ignore_ascii_case(&replica.name))
+        {
             Some(i) => reg.replicas[i] = entry,
             None => reg.replicas.push(entry),
         }
@@ -259,18 +242,9 @@ impl Emulator {
     /// Out of band: sets a replica's `provisioningState` (and the matching
     /// `status`; `message` is used for `Failed`), cancelling any operation on
     /// it. `false` when the replica does not exist.
-    pub fn set_replica_state(
-        &self,
-        registry: &str,
-        replica: &str,
-        state: &str,
-        message: Option<&str>,
-    ) -> bool {
+    pub fn set_replica_state(&self, registry: &str, replica: &str, state: &str, message: Option<&str>) -> bool {
         let mut store = self.store();
-        let Some(rep) = store
-            .registry_by_name_mut(registry)
-            .and_then(|r| r.replica_mut(replica))
-        else {
+        let Some(rep) = store.registry_by_name_mut(registry).and_then(|r| r.replica_mut(replica)) else {
             return false;
         };
         // The running operation no longer owns the replica: it ends Canceled.
@@ -286,8 +260,7 @@ impl Emulator {
             return false;
         };
         let before = reg.replicas.len();
-        reg.replicas
-            .retain(|r| !crate::docs::str_field(&r.doc, "name").eq_ignore_ascii_case(replica));
+        reg.replicas.retain(|r| !crate::docs::str_field(&r.doc, "name").eq_ignore_ascii_case(replica));
         reg.replicas.len() != before
     }
 
@@ -317,9 +290,6 @@ impl Emulator {
     pub fn replications(&self, sub: &str, rg: &str, reg: &str) -> Option<Vec<Value>> {
         let store = self.store();
         let idx = store.registry_index(sub, rg, reg)?;
-        store
-            .registries
-            .get(idx)
-            .map(|r| r.replicas.iter().map(|x| x.doc.clone()).collect())
+        store.registries.get(idx).map(|r| r.replicas.iter().map(|x| x.doc.clone()).collect())
     }
 }

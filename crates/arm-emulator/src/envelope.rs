@@ -18,34 +18,21 @@ use crate::throttle::{Kind, Verdict};
 
 pub(crate) const ADMIN_PREFIX: &str = "/_emulator";
 
-pub(crate) async fn arm_envelope(
-    State(emu): State<Emulator>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn arm_envelope(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path.starts_with(ADMIN_PREFIX) || crate::identity::route(path).is_some() {
         return next.run(req).await;
     }
     let method = req.method().clone();
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
+    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
     let correlation = header_or_new(req.headers(), "x-ms-correlation-request-id");
     let client_request_id = req.headers().get("x-ms-client-request-id").cloned();
 
     // The lock is released before sleeping: faults must not serialise requests.
-    let fault = emu
-        .faults_mut()
-        .for_request(method.as_str(), req.uri().path());
+    let fault = emu.faults_mut().for_request(method.as_str(), req.uri().path());
     let mut remaining = None;
     let mut resp = match fault {
-        Some(RequestFault {
-            delay,
-            error: Some(e),
-        }) => {
+        Some(RequestFault { delay, error: Some(e) }) => {
             if let Some(d) = delay {
                 tokio::time::sleep(d).await;
             }
@@ -67,8 +54,7 @@ pub(crate) async fn arm_envelope(
 
     add_arm_headers(resp.headers_mut(), &method, correlation, client_request_id);
     if let Some(left) = remaining {
-        resp.headers_mut()
-            .insert(remaining_header(&method), HeaderValue::from(left));
+        resp.headers_mut().insert(remaining_header(&method), HeaderValue::from(left));
     }
     emu.record_request(RequestRecord {
         method: method.as_str().to_owned(),
@@ -81,28 +67,19 @@ pub(crate) async fn arm_envelope(
 /// The subscription a path belongs to; tenant-level paths (`/subscriptions`)
 /// share one bucket.
 fn subscription_of(path: &str) -> &str {
-    path.split('/')
-        .skip_while(|s| !s.eq_ignore_ascii_case("subscriptions"))
-        .nth(1)
-        .unwrap_or("-")
+    path.split('/').skip_while(|s| !s.eq_ignore_ascii_case("subscriptions")).nth(1).unwrap_or("-")
 }
 
 /// Takes a token from the subscription's bucket: `Ok(Some(left))` when
 /// throttling is on, `Ok(None)` when off, the 429 when the bucket is empty.
-fn throttle(
-    emu: &Emulator,
-    method: &Method,
-    path: &str,
-    headers: &HeaderMap,
-) -> Result<Option<u32>, ArmError> {
+fn throttle(emu: &Emulator, method: &Method, path: &str, headers: &HeaderMap) -> Result<Option<u32>, ArmError> {
     let sub = subscription_of(path);
     let kind = Kind::of(method.as_str());
     match emu.throttler().take(sub, kind, Instant::now()) {
         None => Ok(None),
         Some(Verdict::Allowed(left)) => Ok(Some(left)),
         Some(Verdict::Throttled(secs)) => {
-            let actor =
-                crate::identity::caller(headers).unwrap_or_else(|| a::DEFAULT_ACTOR.to_owned());
+            let actor = crate::identity::caller(headers).unwrap_or_else(|| a::DEFAULT_ACTOR.to_owned());
             let mut err = ArmError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "SubscriptionRequestsThrottled",
@@ -132,36 +109,18 @@ fn header_or_new(headers: &HeaderMap, name: &str) -> HeaderValue {
 }
 
 fn new_id() -> HeaderValue {
-    HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-        .unwrap_or_else(|_| HeaderValue::from_static("0"))
+    HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).unwrap_or_else(|_| HeaderValue::from_static("0"))
 }
 
-fn add_arm_headers(
-    h: &mut HeaderMap,
-    method: &Method,
-    correlation: HeaderValue,
-    client_id: Option<HeaderValue>,
-) {
+fn add_arm_headers(h: &mut HeaderMap, method: &Method, correlation: HeaderValue, client_id: Option<HeaderValue>) {
     let request_id = new_id();
-    h.insert(
-        "content-type",
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
+    h.insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
     h.insert("cache-control", HeaderValue::from_static("no-cache"));
     h.insert("pragma", HeaderValue::from_static("no-cache"));
     h.insert("expires", HeaderValue::from_static("-1"));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        "api-supported-versions",
-        HeaderValue::from_static(a::API_SUPPORTED_VERSIONS),
-    );
-    if let Ok(routing) = HeaderValue::from_str(&format!(
-        "EMULATOR:{}",
-        request_id.to_str().unwrap_or_default()
-    )) {
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("api-supported-versions", HeaderValue::from_static(a::API_SUPPORTED_VERSIONS));
+    if let Ok(routing) = HeaderValue::from_str(&format!("EMULATOR:{}", request_id.to_str().unwrap_or_default())) {
         h.insert("x-ms-routing-request-id", routing);
     }
     h.insert("x-ms-request-id", request_id);

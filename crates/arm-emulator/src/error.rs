@@ -21,12 +21,7 @@ pub(crate) type ArmResult<T> = Result<T, ArmError>;
 
 impl ArmError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code: code.to_owned(),
-            message: message.into(),
-            retry_after: None,
-        }
+        Self { status, code: code.to_owned(), message: message.into(), retry_after: None }
     }
 
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
@@ -51,25 +46,16 @@ impl ArmError {
     pub fn invalid_api_version(v: &str) -> Self {
         Self::bad_request(
             "InvalidApiVersionParameter",
-            format!(
-                "The api-version '{v}' is invalid. The supported versions are '{}'.",
-                a::API_SUPPORTED_VERSIONS
-            ),
+            format!("The api-version '{v}' is invalid. The supported versions are '{}'.", a::API_SUPPORTED_VERSIONS),
         )
     }
 
     pub fn subscription_not_found(sub: &str) -> Self {
-        Self::not_found(
-            "SubscriptionNotFound",
-            format!("The subscription '{sub}' could not be found."),
-        )
+        Self::not_found("SubscriptionNotFound", format!("The subscription '{sub}' could not be found."))
     }
 
     pub fn resource_group_not_found(rg: &str) -> Self {
-        Self::not_found(
-            "ResourceGroupNotFound",
-            format!("Resource group '{rg}' could not be found."),
-        )
+        Self::not_found("ResourceGroupNotFound", format!("Resource group '{rg}' could not be found."))
     }
 
     /// `type_and_name` is e.g. `Microsoft.ContainerRegistry/registries/myreg`.
@@ -86,9 +72,7 @@ impl ArmError {
     pub fn parent_not_found(parent: &str) -> Self {
         Self::not_found(
             "ParentResourceNotFound",
-            format!(
-                "Can not perform requested operation on nested resource. Parent resource '{parent}' not found."
-            ),
+            format!("Can not perform requested operation on nested resource. Parent resource '{parent}' not found."),
         )
     }
 
@@ -100,10 +84,7 @@ impl ArmError {
     }
 
     pub fn location_required() -> Self {
-        Self::bad_request(
-            "LocationRequired",
-            "The location property is required for this definition.",
-        )
+        Self::bad_request("LocationRequired", "The location property is required for this definition.")
     }
 
     pub fn operation_in_progress(name: &str) -> Self {
@@ -127,8 +108,7 @@ impl IntoResponse for ArmError {
         let body = json!({ "error": { "code": self.code, "message": self.message } });
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
-            resp.headers_mut()
-                .insert("retry-after", HeaderValue::from(secs));
+            resp.headers_mut().insert("retry-after", HeaderValue::from(secs));
         }
         resp
     }

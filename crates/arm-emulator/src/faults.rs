@@ -53,43 +53,27 @@ pub struct FaultRule {
 impl FaultRule {
     /// 429 `SubscriptionRequestsThrottled` with `Retry-After: retry_after`.
     pub fn throttle(retry_after: u64) -> Self {
-        Self {
-            status: Some(429),
-            retry_after: Some(retry_after),
-            ..Self::default()
-        }
+        Self { status: Some(429), retry_after: Some(retry_after), ..Self::default() }
     }
 
     /// Answer with `status` (e.g. 500, 503).
     pub fn status(status: u16) -> Self {
-        Self {
-            status: Some(status),
-            ..Self::default()
-        }
+        Self { status: Some(status), ..Self::default() }
     }
 
     /// Delay matching requests, then serve them normally.
     pub fn delay(delay: Duration) -> Self {
-        Self {
-            delay_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
-            ..Self::default()
-        }
+        Self { delay_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)), ..Self::default() }
     }
 
     /// The next replica created in `region` ends Failed.
     pub fn fail_replica_in(region: &str) -> Self {
-        Self {
-            fail_replica_in: Some(region.into()),
-            ..Self::default()
-        }
+        Self { fail_replica_in: Some(region.into()), ..Self::default() }
     }
 
     /// Re-creating a replica within `window` after its delete finished fails with 409.
     pub fn recreate_conflict(window: Duration) -> Self {
-        Self {
-            recreate_conflict_ms: Some(u64::try_from(window.as_millis()).unwrap_or(u64::MAX)),
-            ..Self::default()
-        }
+        Self { recreate_conflict_ms: Some(u64::try_from(window.as_millis()).unwrap_or(u64::MAX)), ..Self::default() }
     }
 
     pub fn method(mut self, method: &str) -> Self {
@@ -120,36 +104,24 @@ impl FaultRule {
             && self.fail_replica_in.is_none()
             && self.recreate_conflict_ms.is_none()
         {
-            return Err(
-                "a fault rule needs one of status, delayMs, failReplicaIn or recreateConflictMs"
-                    .into(),
-            );
+            return Err("a fault rule needs one of status, delayMs, failReplicaIn or recreateConflictMs".into());
         }
         match self.status {
-            Some(s) if !(400..=599).contains(&s) => {
-                Err(format!("status {s} is not an error status (400-599)"))
-            }
+            Some(s) if !(400..=599).contains(&s) => Err(format!("status {s} is not an error status (400-599)")),
             _ => Ok(()),
         }
     }
 
     /// `method`/`pathContains` filters only (no kind check).
     fn matches_filters(&self, method: &str, path: &str) -> bool {
-        self.method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method))
-            && self
-                .path_contains
-                .as_deref()
-                .is_none_or(|p| path.to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
+        self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self.path_contains.as_deref().is_none_or(|p| path.to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
     }
 
     /// Request rules act in the middleware; replica and recreate rules act
     /// inside the handlers and never match there.
     fn matches_request(&self, method: &str, path: &str) -> bool {
-        self.fail_replica_in.is_none()
-            && self.recreate_conflict_ms.is_none()
-            && self.matches_filters(method, path)
+        self.fail_replica_in.is_none() && self.recreate_conflict_ms.is_none() && self.matches_filters(method, path)
     }
 }
 
@@ -175,53 +147,38 @@ pub(crate) struct Faults {
 impl Faults {
     /// Finds the first rule matching the request and consumes one use of it.
     pub fn for_request(&mut self, method: &str, path: &str) -> Option<RequestFault> {
-        let idx = self
-            .rules
-            .iter()
-            .position(|r| r.matches_request(method, path))?;
+        let idx = self.rules.iter().position(|r| r.matches_request(method, path))?;
         let rule = self.consume(idx);
         let error = rule.status.map(|s| injected_error(&rule, s, method, path));
-        Some(RequestFault {
-            delay: rule.delay_ms.map(Duration::from_millis),
-            error,
-        })
+        Some(RequestFault { delay: rule.delay_ms.map(Duration::from_millis), error })
     }
 
     /// The failure for the next replica created in `region`, if one is armed.
     pub fn take_replica_failure(&mut self, region: &str) -> Option<(String, String)> {
         let wanted = crate::regions::normalize(region);
-        let idx = self.rules.iter().position(|r| {
-            r.fail_replica_in
-                .as_deref()
-                .is_some_and(|l| crate::regions::normalize(l) == wanted)
-        })?;
+        let idx = self
+            .rules
+            .iter()
+            .position(|r| r.fail_replica_in.as_deref().is_some_and(|l| crate::regions::normalize(l) == wanted))?;
         // Replica rules fire once unless `times` says otherwise.
         if self.rules[idx].times.is_none() {
             self.rules[idx].times = Some(1);
         }
         let rule = self.consume(idx);
-        let code = rule
-            .code
-            .unwrap_or_else(|| a::DEFAULT_INJECTED_FAILURE_CODE.into());
-        let message = rule
-            .message
-            .unwrap_or_else(|| a::DEFAULT_INJECTED_FAILURE_MESSAGE.into());
+        let code = rule.code.unwrap_or_else(|| a::DEFAULT_INJECTED_FAILURE_CODE.into());
+        let message = rule.message.unwrap_or_else(|| a::DEFAULT_INJECTED_FAILURE_MESSAGE.into());
         Some((code, message))
     }
 
     /// The recreate-conflict rule for a replica DELETE on `path`, if one is
     /// armed (consumes one use).
     pub fn take_recreate_conflict(&mut self, path: &str) -> Option<RecreateConflict> {
-        let idx = self
-            .rules
-            .iter()
-            .position(|r| r.recreate_conflict_ms.is_some() && r.matches_filters("DELETE", path))?;
+        let idx =
+            self.rules.iter().position(|r| r.recreate_conflict_ms.is_some() && r.matches_filters("DELETE", path))?;
         let rule = self.consume(idx);
         Some(RecreateConflict {
             window: Duration::from_millis(rule.recreate_conflict_ms.unwrap_or_default()),
-            code: rule
-                .code
-                .unwrap_or_else(|| a::RECREATE_CONFLICT_CODE.into()),
+            code: rule.code.unwrap_or_else(|| a::RECREATE_CONFLICT_CODE.into()),
             message: rule.message,
         })
     }
@@ -241,11 +198,7 @@ impl Faults {
 
 fn injected_error(rule: &FaultRule, status: u16, method: &str, path: &str) -> ArmError {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let sub = path
-        .split('/')
-        .skip_while(|s| !s.eq_ignore_ascii_case("subscriptions"))
-        .nth(1)
-        .unwrap_or("unknown");
+    let sub = path.split('/').skip_while(|s| !s.eq_ignore_ascii_case("subscriptions")).nth(1).unwrap_or("unknown");
     let (code, message, retry_after) = if status == StatusCode::TOO_MANY_REQUESTS {
         let secs = rule.retry_after.unwrap_or(1);
         let kind = match method {
@@ -267,17 +220,9 @@ fn injected_error(rule: &FaultRule, status: u16, method: &str, path: &str) -> Ar
         );
         ("InternalServerError", msg, rule.retry_after)
     } else {
-        (
-            "InjectedFault",
-            "The emulator was told to fail this request.".to_owned(),
-            rule.retry_after,
-        )
+        ("InjectedFault", "The emulator was told to fail this request.".to_owned(), rule.retry_after)
     };
-    let mut err = ArmError::new(
-        status,
-        rule.code.as_deref().unwrap_or(code),
-        rule.message.clone().unwrap_or(message),
-    );
+    let mut err = ArmError::new(status, rule.code.as_deref().unwrap_or(code), rule.message.clone().unwrap_or(message));
     err.retry_after = retry_after;
     err
 }
@@ -289,12 +234,7 @@ mod tests {
     #[test]
     fn times_limits_a_rule_and_first_match_wins() {
         let mut f = Faults::default();
-        f.rules.push(
-            FaultRule::throttle(2)
-                .method("PUT")
-                .path_contains("/replications/")
-                .times(1),
-        );
+        f.rules.push(FaultRule::throttle(2).method("PUT").path_contains("/replications/").times(1));
         assert!(f.for_request("GET", "/x/replications/a").is_none());
         let hit = f.for_request("put", "/X/Replications/a").unwrap();
         let err = hit.error.unwrap();
@@ -316,8 +256,7 @@ mod tests {
     #[test]
     fn recreate_rules_only_act_on_deletes() {
         let mut f = Faults::default();
-        f.rules
-            .push(FaultRule::recreate_conflict(Duration::from_secs(5)).times(1));
+        f.rules.push(FaultRule::recreate_conflict(Duration::from_secs(5)).times(1));
         assert!(f.for_request("DELETE", "/r/replications/x").is_none());
         let c = f.take_recreate_conflict("/r/replications/x").unwrap();
         assert_eq!(c.window, Duration::from_secs(5));

@@ -21,10 +21,7 @@ const TOKEN_LIFETIME_SECS: i64 = 3599;
 
 /// The audiences the public cloud advertises; the CLI takes the first as its
 /// token scope, the SDK asks for the second (arm-facts §9.2 step 7).
-const AUDIENCES: [&str; 2] = [
-    "https://management.core.windows.net/",
-    "https://management.azure.com/",
-];
+const AUDIENCES: [&str; 2] = ["https://management.core.windows.net/", "https://management.azure.com/"];
 
 /// A non-ARM route this module answers, recognised from the path alone.
 #[derive(Debug, PartialEq, Eq)]
@@ -42,14 +39,10 @@ pub(crate) fn route(path: &str) -> Option<IdentityRoute> {
     match segs.as_slice() {
         [m, e] if is(m, "metadata") && is(e, "endpoints") => Some(IdentityRoute::Metadata),
         [t, v, w, o] if is(v, "v2.0") && is(w, ".well-known") && is(o, "openid-configuration") => {
-            Some(IdentityRoute::OpenIdConfiguration {
-                tenant: (*t).to_owned(),
-            })
+            Some(IdentityRoute::OpenIdConfiguration { tenant: (*t).to_owned() })
         }
         [t, o, v, tok] if is(o, "oauth2") && is(v, "v2.0") && is(tok, "token") => {
-            Some(IdentityRoute::Token {
-                tenant: (*t).to_owned(),
-            })
+            Some(IdentityRoute::Token { tenant: (*t).to_owned() })
         }
         _ => None,
     }
@@ -141,12 +134,7 @@ fn openid_configuration(base: &str, tenant: &str) -> Value {
 /// `ClientSecretCredential` use.
 fn token(base: &str, tenant: &str, body: &Bytes) -> Response {
     let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
     if field("grant_type") != "client_credentials" {
         return aad_error(
             StatusCode::BAD_REQUEST,
@@ -167,10 +155,7 @@ fn token(base: &str, tenant: &str, body: &Bytes) -> Response {
     }
     // `https://management.core.windows.net//.default` → audience `https://management.core.windows.net/`.
     let scope = field("scope");
-    let audience = scope
-        .split_whitespace()
-        .find_map(|s| s.strip_suffix(".default"))
-        .unwrap_or(AUDIENCES[0]);
+    let audience = scope.split_whitespace().find_map(|s| s.strip_suffix(".default")).unwrap_or(AUDIENCES[0]);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = json!({
         "aud": audience,
@@ -217,16 +202,10 @@ fn aad_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// messages can name the caller like ARM does. `None` for anything else.
 pub(crate) fn caller(headers: &HeaderMap) -> Option<String> {
     let auth = headers.get("authorization")?.to_str().ok()?;
-    let token = auth
-        .strip_prefix("Bearer ")
-        .or_else(|| auth.strip_prefix("bearer "))?;
+    let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer "))?;
     let payload = token.split('.').nth(1)?;
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-    claims
-        .get("oid")
-        .or_else(|| claims.get("appid"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+    claims.get("oid").or_else(|| claims.get("appid")).and_then(Value::as_str).map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -238,16 +217,9 @@ mod tests {
         assert_eq!(route("//metadata/endpoints"), Some(IdentityRoute::Metadata));
         assert_eq!(
             route("/t1/v2.0/.well-known/openid-configuration"),
-            Some(IdentityRoute::OpenIdConfiguration {
-                tenant: "t1".into()
-            })
+            Some(IdentityRoute::OpenIdConfiguration { tenant: "t1".into() })
         );
-        assert_eq!(
-            route("/t1/oauth2/v2.0/token"),
-            Some(IdentityRoute::Token {
-                tenant: "t1".into()
-            })
-        );
+        assert_eq!(route("/t1/oauth2/v2.0/token"), Some(IdentityRoute::Token { tenant: "t1".into() }));
         assert_eq!(route("/subscriptions/x/locations"), None);
     }
 
@@ -258,20 +230,14 @@ mod tests {
         );
         let resp = token("https://127.0.0.1:1", "t1", &body);
         assert_eq!(resp.status(), StatusCode::OK);
-        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
-            .await
-            .unwrap();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
         let json: Value = serde_json::from_slice(&bytes).unwrap();
         let access = json["access_token"].as_str().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert("authorization", format!("Bearer {access}").parse().unwrap());
         assert_eq!(caller(&headers).as_deref(), Some("app1"));
 
-        let bad = token(
-            "https://x",
-            "t",
-            &Bytes::from_static(b"grant_type=password"),
-        );
+        let bad = token("https://x", "t", &Bytes::from_static(b"grant_type=password"));
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     }
 }

@@ -50,8 +50,7 @@ pub use emulator::Emulator;
 pub use faults::FaultRule;
 pub use requests::{RequestRecord, RequestStats};
 pub use seed::{
-    Seed, SeedRegistry, SeedReplica, SeedResourceGroup, SeedSubscription, DEMO_SUBSCRIPTION_ID,
-    DEMO_TENANT_ID,
+    Seed, SeedRegistry, SeedReplica, SeedResourceGroup, SeedSubscription, DEMO_SUBSCRIPTION_ID, DEMO_TENANT_ID,
 };
 pub use server::{router, serve, serve_tls, spawn, spawn_on, spawn_tls_on, EmulatorHandle};
 pub use throttle::{Rate, Throttling};

@@ -138,20 +138,15 @@ impl Store {
         let (status, error) = match op.kind {
             OpKind::CreateReplica | OpKind::UpdateReplica => self.finish_replica_write(&op, &at),
             OpKind::DeleteReplica => {
-                if let (Some(reg), Some(rep)) =
-                    (self.registry_by_id_mut(&op.registry_id), &op.replica)
-                {
+                if let (Some(reg), Some(rep)) = (self.registry_by_id_mut(&op.registry_id), &op.replica) {
                     reg.replicas.retain(|r| {
-                        !(eq(docs::str_field(&r.doc, "name"), rep)
-                            && r.active_op.as_deref() == Some(name))
+                        !(eq(docs::str_field(&r.doc, "name"), rep) && r.active_op.as_deref() == Some(name))
                     });
                 }
                 ("Succeeded".to_owned(), None)
             }
             OpKind::DeleteRegistry => {
-                self.registries.retain(|r| {
-                    !(eq(r.id(), &op.registry_id) && r.active_op.as_deref() == Some(name))
-                });
+                self.registries.retain(|r| !(eq(r.id(), &op.registry_id) && r.active_op.as_deref() == Some(name)));
                 ("Succeeded".to_owned(), None)
             }
         };
@@ -165,20 +160,13 @@ impl Store {
     /// Create/update end: Succeeded/Ready, or Failed when a fault was injected.
     /// If another operation took the replica over (e.g. a delete), this one is
     /// reported Canceled and leaves the replica alone.
-    fn finish_replica_write(
-        &mut self,
-        op: &Operation,
-        at: &str,
-    ) -> (String, Option<(String, String)>) {
+    fn finish_replica_write(&mut self, op: &Operation, at: &str) -> (String, Option<(String, String)>) {
         let replica = self
             .registry_by_id_mut(&op.registry_id)
             .and_then(|reg| op.replica.as_deref().and_then(|n| reg.replica_mut(n)))
             .filter(|r| r.active_op.as_deref() == Some(op.name.as_str()));
         let Some(replica) = replica else {
-            let err = (
-                "OperationCanceled".to_owned(),
-                "The operation was canceled by a later request.".to_owned(),
-            );
+            let err = ("OperationCanceled".to_owned(), "The operation was canceled by a later request.".to_owned());
             return ("Canceled".to_owned(), Some(err));
         };
         replica.active_op = None;

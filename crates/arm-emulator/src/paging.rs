@@ -13,10 +13,7 @@ pub(crate) fn page(ctx: &Ctx, items: Vec<Value>) -> ArmResult<Value> {
     let skip = match ctx.query_param("$skipToken") {
         None => 0,
         Some(t) => t.parse::<usize>().map_err(|_| {
-            ArmError::bad_request(
-                a::INVALID_SKIP_TOKEN_CODE,
-                format!("The skip token '{t}' is not valid."),
-            )
+            ArmError::bad_request(a::INVALID_SKIP_TOKEN_CODE, format!("The skip token '{t}' is not valid."))
         })?,
     };
     let size = ctx.emu.timings().page_size.max(1);

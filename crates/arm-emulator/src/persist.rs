@@ -44,9 +44,7 @@ struct SavedRegistry {
 }
 
 fn state(doc: &Value) -> &str {
-    doc.pointer("/properties/provisioningState")
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    doc.pointer("/properties/provisioningState").and_then(Value::as_str).unwrap_or("")
 }
 
 /// The store as the pretty-printed text of a state file.
@@ -57,10 +55,7 @@ pub(crate) fn to_text(store: &Store) -> String {
         resource_groups: store
             .resource_groups
             .iter()
-            .map(|g| SavedGroup {
-                subscription_id: g.sub.clone(),
-                resource_group: g.doc.clone(),
-            })
+            .map(|g| SavedGroup { subscription_id: g.sub.clone(), resource_group: g.doc.clone() })
             .collect(),
         registries: store
             .registries
@@ -80,10 +75,7 @@ pub(crate) fn to_text(store: &Store) -> String {
 pub(crate) fn from_text(text: &str) -> Result<Store, String> {
     let file: StateFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
     if file.version != VERSION {
-        return Err(format!(
-            "state file version {} is not {VERSION}; delete it to start from the seed",
-            file.version
-        ));
+        return Err(format!("state file version {} is not {VERSION}; delete it to start from the seed", file.version));
     }
     let at = docs::now();
     let mut store = Store {
@@ -91,10 +83,7 @@ pub(crate) fn from_text(text: &str) -> Result<Store, String> {
         resource_groups: file
             .resource_groups
             .into_iter()
-            .map(|g| RgEntry {
-                sub: g.subscription_id,
-                doc: g.resource_group,
-            })
+            .map(|g| RgEntry { sub: g.subscription_id, doc: g.resource_group })
             .collect(),
         ..Store::default()
     };
@@ -110,10 +99,7 @@ pub(crate) fn from_text(text: &str) -> Result<Store, String> {
                 if matches!(state(&doc), "Creating" | "Updating") {
                     docs::set_state(&mut doc, "Succeeded", None, &at);
                 }
-                ReplicaEntry {
-                    doc,
-                    active_op: None,
-                }
+                ReplicaEntry { doc, active_op: None }
             })
             .collect();
         store.registries.push(RegistryEntry {
@@ -130,9 +116,7 @@ pub(crate) fn from_text(text: &str) -> Result<Store, String> {
 /// Loads `path` if it exists (`Ok(None)` when it does not).
 pub(crate) fn load(path: &Path) -> std::io::Result<Option<Store>> {
     match std::fs::read_to_string(path) {
-        Ok(text) => from_text(&text)
-            .map(Some)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        Ok(text) => from_text(&text).map(Some).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
@@ -158,30 +142,18 @@ mod tests {
     #[test]
     fn round_trip_settles_operations_in_flight() {
         let seed = Seed::docs_example().with_registry(
-            SeedRegistry::premium(
-                crate::seed::DEMO_SUBSCRIPTION_ID,
-                "rg2",
-                "other0001",
-                "westus",
-            )
-            .with_replica(SeedReplica::user("japaneast", "japaneast").with_state("Creating"))
-            .with_replica(SeedReplica::user("westeurope", "westeurope").with_state("Deleting")),
+            SeedRegistry::premium(crate::seed::DEMO_SUBSCRIPTION_ID, "rg2", "other0001", "westus")
+                .with_replica(SeedReplica::user("japaneast", "japaneast").with_state("Creating"))
+                .with_replica(SeedReplica::user("westeurope", "westeurope").with_state("Deleting")),
         );
         let store = Store::from_seed(&seed);
         let back = from_text(&to_text(&store)).unwrap();
         assert_eq!(back.subscriptions.len(), 1);
         assert_eq!(back.resource_groups.len(), 2);
         let other = &back.registries[1];
-        let names: Vec<&str> = other
-            .replicas
-            .iter()
-            .map(|r| docs::str_field(&r.doc, "name"))
-            .collect();
+        let names: Vec<&str> = other.replicas.iter().map(|r| docs::str_field(&r.doc, "name")).collect();
         assert_eq!(names, ["westus", "japaneast"]);
         assert_eq!(state(&other.replicas[1].doc), "Succeeded");
-        assert!(from_text(
-            r#"{"version":9,"subscriptions":[],"resourceGroups":[],"registries":[]}"#
-        )
-        .is_err());
+        assert!(from_text(r#"{"version":9,"subscriptions":[],"resourceGroups":[],"registries":[]}"#).is_err());
     }
 }

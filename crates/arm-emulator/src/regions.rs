@@ -34,11 +34,7 @@ pub(crate) fn all() -> &'static [Region] {
 
 /// Turns `"East US"` / `"EastUS"` into `"eastus"` (ARM accepts display names).
 pub(crate) fn normalize(location: &str) -> String {
-    location
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase()
+    location.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
 }
 
 /// Canary (`*euap`) and staging (`*stg`) regions are not offered to ordinary
@@ -50,20 +46,12 @@ fn is_restricted(name: &str) -> bool {
 /// The region a resource may be placed in, by normalised name or display name.
 pub(crate) fn deployable(location: &str) -> Option<&'static Region> {
     let wanted = normalize(location);
-    all()
-        .iter()
-        .find(|r| r.name == wanted || normalize(&r.display_name) == wanted)
-        .filter(|r| !is_restricted(&r.name))
+    all().iter().find(|r| r.name == wanted || normalize(&r.display_name) == wanted).filter(|r| !is_restricted(&r.name))
 }
 
 /// Comma-separated names for the "available regions" part of error messages.
 pub(crate) fn deployable_names() -> String {
-    all()
-        .iter()
-        .filter(|r| !is_restricted(&r.name))
-        .map(|r| r.display_name.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+    all().iter().filter(|r| !is_restricted(&r.name)).map(|r| r.display_name.as_str()).collect::<Vec<_>>().join(",")
 }
 
 #[cfg(test)]
@@ -77,14 +65,8 @@ mod tests {
 
     #[test]
     fn display_names_and_restricted_regions() {
-        assert_eq!(
-            deployable("East US").map(|r| r.name.as_str()),
-            Some("eastus")
-        );
-        assert_eq!(
-            deployable("japaneast").map(|r| r.name.as_str()),
-            Some("japaneast")
-        );
+        assert_eq!(deployable("East US").map(|r| r.name.as_str()), Some("eastus"));
+        assert_eq!(deployable("japaneast").map(|r| r.name.as_str()), Some("japaneast"));
         assert!(deployable("eastus2euap").is_none());
         assert!(deployable("eastusstg").is_none());
         assert!(deployable("atlantis").is_none());

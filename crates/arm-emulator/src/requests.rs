@@ -44,10 +44,7 @@ impl RequestStats {
         let fragment = fragment.to_ascii_lowercase();
         self.recent
             .iter()
-            .filter(|r| {
-                r.method.eq_ignore_ascii_case(method)
-                    && r.path.to_ascii_lowercase().contains(&fragment)
-            })
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.to_ascii_lowercase().contains(&fragment))
             .count()
     }
 }

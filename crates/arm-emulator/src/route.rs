@@ -68,31 +68,17 @@ pub(crate) fn parse(path: &str) -> Result<Route, ArmError> {
     let route = match segs.as_slice() {
         [a] if is(a, "subscriptions") => Some(Route::Subscriptions),
         [a, sub] if is(a, "subscriptions") => Some(Route::Subscription { sub: s(sub) }),
-        [a, sub, b] if is(a, "subscriptions") && is(b, "locations") => {
-            Some(Route::Locations { sub: s(sub) })
-        }
-        [a, sub, b] if is(a, "subscriptions") && is(b, "resources") => {
-            Some(Route::Resources { sub: s(sub) })
-        }
-        [a, sub, b] if is(a, "subscriptions") && is(b, "resourceGroups") => {
-            Some(Route::ResourceGroups { sub: s(sub) })
-        }
+        [a, sub, b] if is(a, "subscriptions") && is(b, "locations") => Some(Route::Locations { sub: s(sub) }),
+        [a, sub, b] if is(a, "subscriptions") && is(b, "resources") => Some(Route::Resources { sub: s(sub) }),
+        [a, sub, b] if is(a, "subscriptions") && is(b, "resourceGroups") => Some(Route::ResourceGroups { sub: s(sub) }),
         [a, sub, b, rg] if is(a, "subscriptions") && is(b, "resourceGroups") => {
-            Some(Route::ResourceGroup {
-                sub: s(sub),
-                rg: s(rg),
-            })
+            Some(Route::ResourceGroup { sub: s(sub), rg: s(rg) })
         }
-        [a, sub, p, ns, rest @ ..]
-            if is(a, "subscriptions") && is(p, "providers") && is(ns, NS) =>
-        {
+        [a, sub, p, ns, rest @ ..] if is(a, "subscriptions") && is(p, "providers") && is(ns, NS) => {
             subscription_provider(sub, rest)
         }
         [a, sub, b, rg, p, ns, rest @ ..]
-            if is(a, "subscriptions")
-                && is(b, "resourceGroups")
-                && is(p, "providers")
-                && is(ns, NS) =>
+            if is(a, "subscriptions") && is(b, "resourceGroups") && is(p, "providers") && is(ns, NS) =>
         {
             group_provider(sub, rg, rest)
         }
@@ -117,30 +103,17 @@ fn group_provider(sub: &str, rg: &str, rest: &[&str]) -> Option<Route> {
     let (sub, rg) = (sub.to_owned(), rg.to_owned());
     match rest {
         [r] if is(r, "registries") => Some(Route::RegistriesByGroup { sub, rg }),
-        [r, reg] if is(r, "registries") => Some(Route::Registry {
-            sub,
-            rg,
-            reg: (*reg).into(),
-        }),
+        [r, reg] if is(r, "registries") => Some(Route::Registry { sub, rg, reg: (*reg).into() }),
         [r, _reg, o, op] if is(r, "registries") && is(o, "operationStatuses") => {
             Some(Route::OperationStatus { op: (*op).into() })
         }
-        [r, reg, p] if is(r, "registries") && is(p, "replications") => Some(Route::Replications {
-            sub,
-            rg,
-            reg: (*reg).into(),
-        }),
-        [r, reg, p, rep] if is(r, "registries") && is(p, "replications") => {
-            Some(Route::Replication {
-                sub,
-                rg,
-                reg: (*reg).into(),
-                rep: (*rep).into(),
-            })
+        [r, reg, p] if is(r, "registries") && is(p, "replications") => {
+            Some(Route::Replications { sub, rg, reg: (*reg).into() })
         }
-        [r, _reg, p, _rep, o, op]
-            if is(r, "registries") && is(p, "replications") && is(o, "operationStatuses") =>
-        {
+        [r, reg, p, rep] if is(r, "registries") && is(p, "replications") => {
+            Some(Route::Replication { sub, rg, reg: (*reg).into(), rep: (*rep).into() })
+        }
+        [r, _reg, p, _rep, o, op] if is(r, "registries") && is(p, "replications") && is(o, "operationStatuses") => {
             Some(Route::OperationStatus { op: (*op).into() })
         }
         _ => None,
@@ -159,10 +132,7 @@ fn unknown_path(segs: &[&str]) -> ArmError {
                 format!("The resource type '{ty}' could not be found in the namespace '{ns}'."),
             )
         }
-        None => ArmError::not_found(
-            "NotFound",
-            format!("The requested path '/{}' was not found.", segs.join("/")),
-        ),
+        None => ArmError::not_found("NotFound", format!("The requested path '/{}' was not found.", segs.join("/"))),
     }
 }
 
@@ -175,35 +145,17 @@ mod tests {
         let p = "/subscriptions/s/resourcegroups/rg/providers/microsoft.containerregistry/registries/r/replications/x";
         assert_eq!(
             parse(p).unwrap(),
-            Route::Replication {
-                sub: "s".into(),
-                rg: "rg".into(),
-                reg: "r".into(),
-                rep: "x".into()
-            }
+            Route::Replication { sub: "s".into(), rg: "rg".into(), reg: "r".into(), rep: "x".into() }
         );
     }
 
     #[test]
     fn operation_urls_and_unknown_paths() {
         let st = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r/replications/x/operationStatuses/replications-1";
-        assert_eq!(
-            parse(st).unwrap(),
-            Route::OperationStatus {
-                op: "replications-1".into()
-            }
-        );
+        assert_eq!(parse(st).unwrap(), Route::OperationStatus { op: "replications-1".into() });
         let res = "/subscriptions/s/providers/Microsoft.ContainerRegistry/locations/eastus/operationResults/o";
-        assert_eq!(
-            parse(res).unwrap(),
-            Route::OperationResult { op: "o".into() }
-        );
-        assert_eq!(
-            parse("/subscriptions/s/providers/Microsoft.Foo/bars")
-                .unwrap_err()
-                .code,
-            "InvalidResourceType"
-        );
+        assert_eq!(parse(res).unwrap(), Route::OperationResult { op: "o".into() });
+        assert_eq!(parse("/subscriptions/s/providers/Microsoft.Foo/bars").unwrap_err().code, "InvalidResourceType");
         assert_eq!(parse("/nothing/here").unwrap_err().code, "NotFound");
     }
 }

@@ -102,23 +102,17 @@ fn default_zone_redundancy() -> String {
 impl Seed {
     /// No subscriptions, nothing else.
     pub fn empty() -> Self {
-        Self {
-            subscriptions: Vec::new(),
-            resource_groups: Vec::new(),
-            registries: Vec::new(),
-        }
+        Self { subscriptions: Vec::new(), resource_groups: Vec::new(), registries: Vec::new() }
     }
 
     /// The docs example (also what `EmulatorConfig::default()` uses).
     pub fn docs_example() -> Self {
-        Self::empty()
-            .with_subscription(SeedSubscription::demo())
-            .with_registry(SeedRegistry::premium(
-                DEMO_SUBSCRIPTION_ID,
-                "myresourcegroup",
-                "myACR0007",
-                "eastus",
-            ))
+        Self::empty().with_subscription(SeedSubscription::demo()).with_registry(SeedRegistry::premium(
+            DEMO_SUBSCRIPTION_ID,
+            "myresourcegroup",
+            "myACR0007",
+            "eastus",
+        ))
     }
 
     pub fn with_subscription(mut self, s: SeedSubscription) -> Self {
@@ -143,19 +137,14 @@ impl Seed {
     /// Reads a seed written as JSON in this struct's camelCase shape.
     pub fn from_json_file(path: impl AsRef<Path>) -> std::io::Result<Self> {
         let text = std::fs::read_to_string(path)?;
-        serde_json::from_str(&text)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        serde_json::from_str(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 }
 
 impl SeedSubscription {
     /// `00000000-…` named "replimap demo".
     pub fn demo() -> Self {
-        Self {
-            id: DEMO_SUBSCRIPTION_ID.into(),
-            display_name: "replimap demo".into(),
-            tenant_id: DEMO_TENANT_ID.into(),
-        }
+        Self { id: DEMO_SUBSCRIPTION_ID.into(), display_name: "replimap demo".into(), tenant_id: DEMO_TENANT_ID.into() }
     }
 }
 
@@ -176,11 +165,7 @@ impl SeedRegistry {
 
     /// A Standard registry: no replicas, and replication PUTs are refused.
     pub fn standard(sub: &str, rg: &str, name: &str, location: &str) -> Self {
-        Self {
-            sku: "Standard".into(),
-            replicas: Vec::new(),
-            ..Self::premium(sub, rg, name, location)
-        }
+        Self { sku: "Standard".into(), replicas: Vec::new(), ..Self::premium(sub, rg, name, location) }
     }
 
     pub fn with_replica(mut self, r: SeedReplica) -> Self {
@@ -203,10 +188,7 @@ impl SeedRegistry {
 impl SeedReplica {
     /// The RP-created home replica.
     pub fn home(location: &str) -> Self {
-        Self {
-            created_by_type: "Application".into(),
-            ..Self::user(location, location)
-        }
+        Self { created_by_type: "Application".into(), ..Self::user(location, location) }
     }
 
     /// A user-created replica, Succeeded.
@@ -243,16 +225,12 @@ mod tests {
         let text = serde_json::to_string(&seed).unwrap();
         let back: Seed = serde_json::from_str(&text).unwrap();
         assert_eq!(back.registries[0].name, "myACR0007");
-        assert_eq!(
-            back.registries[0].replicas[0].created_by_type,
-            "Application"
-        );
+        assert_eq!(back.registries[0].replicas[0].created_by_type, "Application");
     }
 
     #[test]
     fn replica_defaults_apply_when_fields_are_missing() {
-        let r: SeedReplica =
-            serde_json::from_str(r#"{"name":"westeurope","location":"westeurope"}"#).unwrap();
+        let r: SeedReplica = serde_json::from_str(r#"{"name":"westeurope","location":"westeurope"}"#).unwrap();
         assert_eq!(r.provisioning_state, "Succeeded");
         assert!(r.region_endpoint_enabled);
     }

@@ -46,9 +46,7 @@ pub async fn serve(
     emu: Emulator,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(emu))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(emu)).with_graceful_shutdown(shutdown).await
 }
 
 /// Serves `emu` over HTTPS with `identity`'s certificate on `listener` until
@@ -60,9 +58,7 @@ pub async fn serve_tls(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let listener = TlsListener::new(listener, identity)?;
-    axum::serve(listener, router(emu).layer(Extension(ServedOverTls)))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(emu).layer(Extension(ServedOverTls))).with_graceful_shutdown(shutdown).await
 }
 
 /// A running emulator. Dropping it leaves the server running until the
@@ -112,13 +108,7 @@ pub async fn spawn_on(addr: SocketAddr, config: EmulatorConfig) -> std::io::Resu
     let task = tokio::spawn(serve(listener, emulator.clone(), async move {
         let _ = stopped.await;
     }));
-    Ok(EmulatorHandle {
-        addr,
-        tls: false,
-        emulator,
-        stop,
-        task,
-    })
+    Ok(EmulatorHandle { addr, tls: false, emulator, stop, task })
 }
 
 /// Like [`spawn_on`] but serves HTTPS with `identity` (see [`TlsIdentity`]).
@@ -138,11 +128,5 @@ pub async fn spawn_tls_on(
         })
         .await
     });
-    Ok(EmulatorHandle {
-        addr,
-        tls: true,
-        emulator,
-        stop,
-        task,
-    })
+    Ok(EmulatorHandle { addr, tls: true, emulator, stop, task })
 }

@@ -44,20 +44,13 @@ impl RegistryEntry {
         docs::str_field(&self.doc, "location")
     }
     pub fn sku(&self) -> &str {
-        self.doc
-            .pointer("/sku/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        self.doc.pointer("/sku/name").and_then(Value::as_str).unwrap_or("")
     }
     pub fn replica(&self, name: &str) -> Option<&ReplicaEntry> {
-        self.replicas
-            .iter()
-            .find(|r| eq(docs::str_field(&r.doc, "name"), name))
+        self.replicas.iter().find(|r| eq(docs::str_field(&r.doc, "name"), name))
     }
     pub fn replica_mut(&mut self, name: &str) -> Option<&mut ReplicaEntry> {
-        self.replicas
-            .iter_mut()
-            .find(|r| eq(docs::str_field(&r.doc, "name"), name))
+        self.replicas.iter_mut().find(|r| eq(docs::str_field(&r.doc, "name"), name))
     }
 }
 
@@ -105,8 +98,7 @@ impl Store {
 
     fn add_subscription(&mut self, id: &str, name: &str, tenant: &str) {
         if self.subscription(id).is_none() {
-            self.subscriptions
-                .push(docs::subscription(id, name, tenant));
+            self.subscriptions.push(docs::subscription(id, name, tenant));
         }
     }
 
@@ -121,16 +113,9 @@ impl Store {
 
     pub fn put_rg(&mut self, sub: &str, rg: &str, location: &str, tags: Map<String, Value>) {
         let doc = docs::resource_group(sub, rg, location, tags);
-        match self
-            .resource_groups
-            .iter_mut()
-            .find(|e| eq(&e.sub, sub) && eq(docs::str_field(&e.doc, "name"), rg))
-        {
+        match self.resource_groups.iter_mut().find(|e| eq(&e.sub, sub) && eq(docs::str_field(&e.doc, "name"), rg)) {
             Some(e) => e.doc = doc,
-            None => self.resource_groups.push(RgEntry {
-                sub: sub.into(),
-                doc,
-            }),
+            None => self.resource_groups.push(RgEntry { sub: sub.into(), doc }),
         }
     }
 
@@ -138,31 +123,15 @@ impl Store {
     pub fn add_seed_registry(&mut self, reg: &SeedRegistry, at: &str) {
         self.ensure_rg(&reg.subscription_id, &reg.resource_group, &reg.location);
         let id = docs::registry_id(&reg.subscription_id, &reg.resource_group, &reg.name);
-        let tags = reg
-            .tags
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-            .collect();
+        let tags = reg.tags.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
         let location = crate::regions::normalize(&reg.location);
-        let doc = docs::registry(
-            NewRegistry {
-                id: &id,
-                name: &reg.name,
-                location: &location,
-                sku: &reg.sku,
-                tags,
-            },
-            at,
-        );
+        let doc =
+            docs::registry(NewRegistry { id: &id, name: &reg.name, location: &location, sku: &reg.sku, tags }, at);
         let replicas = reg
             .replicas
             .iter()
             .map(|r| {
-                let tags = r
-                    .tags
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-                    .collect();
+                let tags = r.tags.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
                 let new = NewReplica {
                     registry_id: &id,
                     name: &r.name,
@@ -173,10 +142,7 @@ impl Store {
                     created_by_type: &r.created_by_type,
                     provisioning_state: &r.provisioning_state,
                 };
-                ReplicaEntry {
-                    doc: docs::replica(new, at),
-                    active_op: None,
-                }
+                ReplicaEntry { doc: docs::replica(new, at), active_op: None }
             })
             .collect();
         self.registries.retain(|e| !eq(e.id(), &id));
@@ -190,52 +156,33 @@ impl Store {
     }
 
     pub fn subscription(&self, sub: &str) -> Option<&Value> {
-        self.subscriptions
-            .iter()
-            .find(|s| eq(docs::str_field(s, "subscriptionId"), sub))
+        self.subscriptions.iter().find(|s| eq(docs::str_field(s, "subscriptionId"), sub))
     }
 
     pub fn rg(&self, sub: &str, rg: &str) -> Option<&RgEntry> {
-        self.resource_groups
-            .iter()
-            .find(|e| eq(&e.sub, sub) && eq(docs::str_field(&e.doc, "name"), rg))
+        self.resource_groups.iter().find(|e| eq(&e.sub, sub) && eq(docs::str_field(&e.doc, "name"), rg))
     }
 
     pub fn require_sub(&self, sub: &str) -> ArmResult<()> {
-        self.subscription(sub)
-            .map(|_| ())
-            .ok_or_else(|| ArmError::subscription_not_found(sub))
+        self.subscription(sub).map(|_| ()).ok_or_else(|| ArmError::subscription_not_found(sub))
     }
 
     /// Subscription, then resource group: the order ARM reports them in.
     pub fn require_rg(&self, sub: &str, rg: &str) -> ArmResult<()> {
         self.require_sub(sub)?;
-        self.rg(sub, rg)
-            .map(|_| ())
-            .ok_or_else(|| ArmError::resource_group_not_found(rg))
+        self.rg(sub, rg).map(|_| ()).ok_or_else(|| ArmError::resource_group_not_found(rg))
     }
 
     pub fn registry_index(&self, sub: &str, rg: &str, reg: &str) -> Option<usize> {
-        self.registries
-            .iter()
-            .position(|e| eq(&e.sub, sub) && eq(&e.rg, rg) && eq(e.name(), reg))
+        self.registries.iter().position(|e| eq(&e.sub, sub) && eq(&e.rg, rg) && eq(e.name(), reg))
     }
 
     /// The registry for a child (replication) call: missing parent is
     /// `ParentResourceNotFound`.
-    pub fn parent_registry_mut(
-        &mut self,
-        sub: &str,
-        rg: &str,
-        reg: &str,
-    ) -> ArmResult<&mut RegistryEntry> {
+    pub fn parent_registry_mut(&mut self, sub: &str, rg: &str, reg: &str) -> ArmResult<&mut RegistryEntry> {
         self.require_rg(sub, rg)?;
-        let idx = self
-            .registry_index(sub, rg, reg)
-            .ok_or_else(|| ArmError::parent_not_found(reg))?;
-        self.registries
-            .get_mut(idx)
-            .ok_or_else(|| ArmError::parent_not_found(reg))
+        let idx = self.registry_index(sub, rg, reg).ok_or_else(|| ArmError::parent_not_found(reg))?;
+        self.registries.get_mut(idx).ok_or_else(|| ArmError::parent_not_found(reg))
     }
 
     /// Registry names are global (`{name}.azurecr.io`), so a name is enough.
@@ -257,9 +204,7 @@ impl Store {
     ) -> Option<&Tombstone> {
         self.tombstones.retain(|t| t.until > now);
         self.tombstones.iter().find(|t| {
-            eq(&t.registry_id, registry_id)
-                && t.from <= now
-                && (eq(&t.name, name) || eq(&t.location, location))
+            eq(&t.registry_id, registry_id) && t.from <= now && (eq(&t.name, name) || eq(&t.location, location))
         })
     }
 

@@ -35,28 +35,18 @@ pub struct Throttling {
 }
 
 fn reads() -> Rate {
-    Rate {
-        bucket: 250,
-        refill_per_sec: 25.0,
-    }
+    Rate { bucket: 250, refill_per_sec: 25.0 }
 }
 
 fn writes() -> Rate {
-    Rate {
-        bucket: 200,
-        refill_per_sec: 10.0,
-    }
+    Rate { bucket: 200, refill_per_sec: 10.0 }
 }
 
 impl Throttling {
     /// ARM's per-subscription limits since 2024: reads 250 / 25 s⁻¹, writes
     /// and deletes 200 / 10 s⁻¹.
     pub fn arm() -> Self {
-        Self {
-            reads: reads(),
-            writes: writes(),
-            deletes: writes(),
-        }
+        Self { reads: reads(), writes: writes(), deletes: writes() }
     }
 }
 
@@ -130,13 +120,7 @@ impl Throttler {
             Kind::Delete => limits.deletes,
         };
         let cap = f64::from(rate.bucket);
-        let b = self
-            .buckets
-            .entry((sub.to_ascii_lowercase(), kind))
-            .or_insert(Bucket {
-                tokens: cap,
-                at: now,
-            });
+        let b = self.buckets.entry((sub.to_ascii_lowercase(), kind)).or_insert(Bucket { tokens: cap, at: now });
         let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
         b.tokens = (b.tokens + elapsed * rate.refill_per_sec).min(cap);
         b.at = now;
@@ -161,13 +145,7 @@ mod tests {
     use std::time::Duration;
 
     fn small() -> Throttling {
-        Throttling {
-            reads: Rate {
-                bucket: 2,
-                refill_per_sec: 1.0,
-            },
-            ..Throttling::arm()
-        }
+        Throttling { reads: Rate { bucket: 2, refill_per_sec: 1.0 }, ..Throttling::arm() }
     }
 
     #[test]
@@ -188,8 +166,7 @@ mod tests {
 
     #[test]
     fn limits_parse_with_defaults() {
-        let l: Throttling =
-            serde_json::from_str(r#"{"reads":{"bucket":3,"refillPerSec":0.5}}"#).unwrap();
+        let l: Throttling = serde_json::from_str(r#"{"reads":{"bucket":3,"refillPerSec":0.5}}"#).unwrap();
         assert_eq!(l.reads.bucket, 3);
         assert_eq!(l.writes, Throttling::arm().writes);
     }

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
@@ -59,37 +59,20 @@ impl TlsIdentity {
     pub fn generate(extra_hosts: &[String]) -> std::io::Result<Self> {
         let now = time::OffsetDateTime::now_utc();
         // A day of slack for clocks that disagree; ten years so a demo never expires.
-        let (from, until) = (
-            now - time::Duration::days(1),
-            now + time::Duration::days(3650),
-        );
+        let (from, until) = (now - time::Duration::days(1), now + time::Duration::days(3650));
 
         let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(tls_err)?;
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         ca.distinguished_name = name("replimap ARM emulator CA");
         (ca.not_before, ca.not_after) = (from, until);
-        let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().map_err(tls_err)?)
-            .map_err(tls_err)?;
+        let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().map_err(tls_err)?).map_err(tls_err)?;
 
         let mut hosts: Vec<String> = DEFAULT_HOSTS.iter().map(|h| (*h).to_owned()).collect();
-        hosts.extend(
-            extra_hosts
-                .iter()
-                .filter(|h| !hosts.contains(h))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
+        hosts.extend(extra_hosts.iter().filter(|h| !hosts.contains(h)).cloned().collect::<Vec<_>>());
         let mut leaf = CertificateParams::new(hosts).map_err(tls_err)?;
         leaf.distinguished_name = name("localhost");
-        leaf.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
         leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         leaf.use_authority_key_identifier_extension = true;
         (leaf.not_before, leaf.not_after) = (from, until);
@@ -179,8 +162,7 @@ async fn accept_loop(
         tokio::spawn(async move {
             // A failed handshake (e.g. a client that does not trust the CA) is
             // the client's problem; it simply gets no connection.
-            if let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await
-            {
+            if let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                 let _ = tx.send((tls, peer)).await;
             }
         });

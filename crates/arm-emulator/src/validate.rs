@@ -27,16 +27,11 @@ pub(crate) fn acr_name(name: &str) -> ArmResult<()> {
 pub(crate) fn resource_group_name(name: &str) -> ArmResult<()> {
     let ok = (1..=90).contains(&name.chars().count())
         && !name.ends_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || "-_.()".contains(c));
+        && name.chars().all(|c| c.is_alphanumeric() || "-_.()".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(ArmError::bad_request(
-            "InvalidResourceGroupName",
-            format!("Resource group name '{name}' is invalid."),
-        ))
+        Err(ArmError::bad_request("InvalidResourceGroupName", format!("Resource group name '{name}' is invalid.")))
     }
 }
 
@@ -79,31 +74,20 @@ pub(crate) fn tags(body: &Map<String, Value>) -> ArmResult<Option<Map<String, Va
         Some(_) => return Err(ArmError::invalid_content("'tags' must be an object")),
     };
     if tags.len() > MAX_TAGS {
-        return Err(invalid_tag(format!(
-            "The number of tags ({}) exceeds the limit of {MAX_TAGS}.",
-            tags.len()
-        )));
+        return Err(invalid_tag(format!("The number of tags ({}) exceeds the limit of {MAX_TAGS}.", tags.len())));
     }
     for (k, v) in tags {
         let Some(v) = v.as_str() else {
-            return Err(invalid_tag(format!(
-                "The value of tag '{k}' must be a string."
-            )));
+            return Err(invalid_tag(format!("The value of tag '{k}' must be a string.")));
         };
         if k.is_empty() || k.chars().count() > MAX_KEY {
-            return Err(invalid_tag(format!(
-                "The tag name '{k}' must be 1 to {MAX_KEY} characters long."
-            )));
+            return Err(invalid_tag(format!("The tag name '{k}' must be 1 to {MAX_KEY} characters long.")));
         }
         if k.chars().any(|c| FORBIDDEN_KEY_CHARS.contains(c)) {
-            return Err(invalid_tag(format!(
-                "The tag name '{k}' has invalid characters '{FORBIDDEN_KEY_CHARS}'."
-            )));
+            return Err(invalid_tag(format!("The tag name '{k}' has invalid characters '{FORBIDDEN_KEY_CHARS}'.")));
         }
         if v.chars().count() > MAX_VALUE {
-            return Err(invalid_tag(format!(
-                "The value of tag '{k}' exceeds {MAX_VALUE} characters."
-            )));
+            return Err(invalid_tag(format!("The value of tag '{k}' exceeds {MAX_VALUE} characters.")));
         }
     }
     Ok(Some(tags.clone()))
@@ -122,9 +106,7 @@ pub(crate) fn opt_bool(props: &Map<String, Value>, field: &str) -> ArmResult<Opt
     match props.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(ArmError::invalid_content(format!(
-            "'{field}' must be a boolean"
-        ))),
+        Some(_) => Err(ArmError::invalid_content(format!("'{field}' must be a boolean"))),
     }
 }
 
@@ -134,9 +116,7 @@ pub(crate) fn zone_redundancy(props: &Map<String, Value>) -> ArmResult<Option<St
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("Enabled") => Ok(Some("Enabled".into())),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("Disabled") => Ok(Some("Disabled".into())),
-        Some(_) => Err(ArmError::invalid_content(
-            "'zoneRedundancy' must be 'Enabled' or 'Disabled'",
-        )),
+        Some(_) => Err(ArmError::invalid_content("'zoneRedundancy' must be 'Enabled' or 'Disabled'")),
     }
 }
 
@@ -161,35 +141,16 @@ mod tests {
 
     #[test]
     fn tag_limits() {
-        assert!(tags(&obj(json!({"tags": {"env": "prod"}})))
-            .unwrap()
-            .is_some());
-        assert_eq!(
-            tags(&obj(json!({"tags": {"a/b": "x"}}))).unwrap_err().code,
-            "InvalidTag"
-        );
-        assert_eq!(
-            tags(&obj(json!({"tags": {"k": "v".repeat(257)}})))
-                .unwrap_err()
-                .code,
-            "InvalidTag"
-        );
+        assert!(tags(&obj(json!({"tags": {"env": "prod"}}))).unwrap().is_some());
+        assert_eq!(tags(&obj(json!({"tags": {"a/b": "x"}}))).unwrap_err().code, "InvalidTag");
+        assert_eq!(tags(&obj(json!({"tags": {"k": "v".repeat(257)}}))).unwrap_err().code, "InvalidTag");
         let many: Map<String, Value> = (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
-        assert_eq!(
-            tags(&obj(json!({ "tags": many }))).unwrap_err().code,
-            "InvalidTag"
-        );
+        assert_eq!(tags(&obj(json!({ "tags": many }))).unwrap_err().code, "InvalidTag");
     }
 
     #[test]
     fn location_rules() {
-        assert_eq!(
-            location(&obj(json!({"location": "West Europe"})), "t").unwrap(),
-            "westeurope"
-        );
-        assert_eq!(
-            location(&obj(json!({})), "t").unwrap_err().code,
-            "LocationRequired"
-        );
+        assert_eq!(location(&obj(json!({"location": "West Europe"})), "t").unwrap(), "westeurope");
+        assert_eq!(location(&obj(json!({})), "t").unwrap_err().code, "LocationRequired");
     }
 }

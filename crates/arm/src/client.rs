@@ -110,7 +110,8 @@ struct Page<T> {
 impl ArmClient {
     /// A client for `endpoint` (e.g. `https://management.azure.com`).
     pub fn new(endpoint: &str, auth: Auth, options: Option<ArmOptions>) -> Result<Self, ArmError> {
-        let endpoint = Url::parse(endpoint).map_err(|e| ArmError::Decode(format!("bad ARM endpoint '{endpoint}': {e}")))?;
+        let endpoint =
+            Url::parse(endpoint).map_err(|e| ArmError::Decode(format!("bad ARM endpoint '{endpoint}': {e}")))?;
         let options = options.unwrap_or_default();
         let http = reqwest::Client::builder()
             .user_agent(concat!("replimap/", env!("CARGO_PKG_VERSION")))
@@ -216,7 +217,8 @@ impl ArmClient {
             self.counters.throttle_waits.fetch_add(1, Ordering::Relaxed);
         }
         let auth = self.auth.header(&self.scope).await.map_err(|e| (Failure::Status(401), e))?;
-        let mut auth = HeaderValue::from_str(&auth).map_err(|e| (Failure::Status(401), ArmError::Credential(e.to_string())))?;
+        let mut auth =
+            HeaderValue::from_str(&auth).map_err(|e| (Failure::Status(401), ArmError::Credential(e.to_string())))?;
         auth.set_sensitive(true);
         let mut req = self
             .http
@@ -255,7 +257,13 @@ impl ArmClient {
         } else {
             parsed.message
         };
-        let err = ArmError::Status { status, code: parsed.code, message, request_id, retry_after: retry::retry_after(&headers) };
+        let err = ArmError::Status {
+            status,
+            code: parsed.code,
+            message,
+            request_id,
+            retry_after: retry::retry_after(&headers),
+        };
         Err((Failure::Status(status), err))
     }
 }

@@ -110,8 +110,12 @@ impl ArmError {
             Self::Credential(_) => "The portal could not get an Azure access token; see the server log.".into(),
             Self::Transport(_) => "Azure Resource Manager could not be reached.".into(),
             Self::Decode(_) => "Azure Resource Manager sent a response the portal could not read.".into(),
-            Self::ForeignLink(_) => "Azure Resource Manager pointed to a host outside its endpoint; the request was stopped.".into(),
-            Self::TimedOut(_) => "The operation did not finish in time; its state will show once ARM reports it.".into(),
+            Self::ForeignLink(_) => {
+                "Azure Resource Manager pointed to a host outside its endpoint; the request was stopped.".into()
+            }
+            Self::TimedOut(_) => {
+                "The operation did not finish in time; its state will show once ARM reports it.".into()
+            }
         }
     }
 

@@ -157,7 +157,10 @@ impl ArmRegistry {
         // Geo-replication is a Premium feature (ACR SKU docs); ARM refuses replications otherwise.
         let replicable = sku.eq_ignore_ascii_case("premium");
         let not_replicable_reason = (!replicable).then(|| {
-            format!("Geo-replication needs the Premium SKU; this registry is {}.", if sku.is_empty() { "of unknown SKU" } else { &sku })
+            format!(
+                "Geo-replication needs the Premium SKU; this registry is {}.",
+                if sku.is_empty() { "of unknown SKU" } else { &sku }
+            )
         });
         Ok(RegistrySummary {
             key,
@@ -177,7 +180,13 @@ pub fn parse_registry_id(id: &str) -> Result<RegistryKey, ArmError> {
     let bad = || ArmError::Decode(format!("not a registry resource id: '{id}'"));
     let parts: Vec<&str> = id.trim_matches('/').split('/').collect();
     let [subs, sub, rgs, rg, providers, ns, registries, name] = parts.as_slice() else { return Err(bad()) };
-    let fixed = [(subs, "subscriptions"), (rgs, "resourceGroups"), (providers, "providers"), (ns, "Microsoft.ContainerRegistry"), (registries, "registries")];
+    let fixed = [
+        (subs, "subscriptions"),
+        (rgs, "resourceGroups"),
+        (providers, "providers"),
+        (ns, "Microsoft.ContainerRegistry"),
+        (registries, "registries"),
+    ];
     if !fixed.iter().all(|(got, want)| got.eq_ignore_ascii_case(want)) {
         return Err(bad());
     }

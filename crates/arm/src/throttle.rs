@@ -94,9 +94,7 @@ impl Throttle {
     fn try_take(&self, subscription: &str, class: OpClass, now: Instant) -> Result<(), Duration> {
         let limit = self.limit(class);
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let b = buckets
-            .entry((subscription.to_owned(), class))
-            .or_insert(Bucket { tokens: limit.capacity, last: now });
+        let b = buckets.entry((subscription.to_owned(), class)).or_insert(Bucket { tokens: limit.capacity, last: now });
         let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + elapsed * limit.refill_per_sec).min(limit.capacity);
         b.last = now;
@@ -139,10 +137,8 @@ mod tests {
 
     #[test]
     fn bucket_allows_a_burst_then_refills() {
-        let limits = ThrottleLimits {
-            read: BucketLimit { capacity: 3.0, refill_per_sec: 10.0 },
-            ..ThrottleLimits::default()
-        };
+        let limits =
+            ThrottleLimits { read: BucketLimit { capacity: 3.0, refill_per_sec: 10.0 }, ..ThrottleLimits::default() };
         let t = Throttle::new(limits);
         let now = Instant::now();
         for _ in 0..3 {

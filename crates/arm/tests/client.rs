@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use azure_core::credentials::Secret;
-use replimap_arm::{ArmClient, ArmError, ArmOptions, Auth, LroStatus, ReplicationPatch, ReplicationPatchProperties, ReplicationPut, ReplicationPutProperties, RetryPolicy};
+use replimap_arm::{
+    ArmClient, ArmError, ArmOptions, Auth, LroStatus, ReplicationPatch, ReplicationPatchProperties, ReplicationPut,
+    ReplicationPutProperties, RetryPolicy,
+};
 use replimap_arm_emulator::{spawn, EmulatorConfig, EmulatorHandle, FaultRule};
 use replimap_types::{ProvisioningState, RegistryKey};
 
@@ -31,7 +34,11 @@ fn docs_registry() -> RegistryKey {
 }
 
 fn put(location: &str) -> ReplicationPut {
-    ReplicationPut { location: location.into(), tags: Default::default(), properties: ReplicationPutProperties::default() }
+    ReplicationPut {
+        location: location.into(),
+        tags: Default::default(),
+        properties: ReplicationPutProperties::default(),
+    }
 }
 
 #[tokio::test]
@@ -87,7 +94,10 @@ async fn server_errors_are_retried_for_idempotent_requests_only() {
     assert_eq!(arm.list_replications(&reg).await.unwrap().len(), 1, "GET recovers after two 503s");
 
     emu.emulator().add_fault(FaultRule::status(500).method("PATCH").times(1));
-    let patch = ReplicationPatch { tags: None, properties: ReplicationPatchProperties { region_endpoint_enabled: Some(false) } };
+    let patch = ReplicationPatch {
+        tags: None,
+        properties: ReplicationPatchProperties { region_endpoint_enabled: Some(false) },
+    };
     let err = arm.update_replication(&reg, &"eastus".parse().unwrap(), &patch).await.unwrap_err();
     assert_eq!(err.status(), Some(500), "PATCH is not blindly re-sent");
     assert_eq!(emu.emulator().request_stats().count_matching("PATCH", "/replications/eastus"), 1);
@@ -111,8 +121,11 @@ async fn arm_error_envelopes_become_typed_errors() {
 #[tokio::test]
 async fn a_failed_replica_ends_the_lro_with_the_arm_error() {
     let (emu, arm) = setup(fast()).await;
-    emu.emulator().add_fault(FaultRule::fail_replica_in("westeurope").with_error("ReplicationFailed", "Quota exceeded in westeurope"));
-    let (_, poller) = arm.create_replication(&docs_registry(), &"westeurope".parse().unwrap(), &put("westeurope")).await.unwrap();
+    emu.emulator().add_fault(
+        FaultRule::fail_replica_in("westeurope").with_error("ReplicationFailed", "Quota exceeded in westeurope"),
+    );
+    let (_, poller) =
+        arm.create_replication(&docs_registry(), &"westeurope".parse().unwrap(), &put("westeurope")).await.unwrap();
     let err = poller.unwrap().wait().await.unwrap_err();
     assert!(matches!(err, ArmError::OperationFailed { .. }));
     assert!(err.user_message().contains("Quota exceeded"), "{}", err.user_message());
@@ -126,7 +139,10 @@ async fn monitor_links_stay_on_the_host_the_client_used() {
     let url = emu.base_url().replace("127.0.0.1", "localhost");
     let arm = ArmClient::new(&url, Auth::Static(Secret::new("t")), None).unwrap();
     let reg = docs_registry();
-    let (_, poller) = arm.create_replication(&reg, &"japaneast".parse().unwrap(), &put("japaneast")).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_, poller) = arm
+        .create_replication(&reg, &"japaneast".parse().unwrap(), &put("japaneast"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // The emulator builds links from the Host header, so these stay on localhost and work.
     poller.unwrap().wait().await.unwrap();
 }

@@ -23,5 +23,5 @@ pub use page::{page_data_json, rfc3339_ms, PageData, UiSettings, PAGE_DATA_ID};
 pub use region::Region;
 pub use registry::{RegistryKey, RegistrySummary};
 pub use replication::{
-    CreateReplication, ProvisioningState, Replication, ReplicaPhase, ReplicaStatus, UpdateReplication, ZoneRedundancy,
+    CreateReplication, ProvisioningState, ReplicaPhase, ReplicaStatus, Replication, UpdateReplication, ZoneRedundancy,
 };

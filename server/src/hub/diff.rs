@@ -49,11 +49,17 @@ mod tests {
             name: "myACR0007".parse().unwrap(),
         };
         let old = vec![rep("eastus", ProvisioningState::Succeeded), rep("japaneast", ProvisioningState::Creating)];
-        let new = vec![rep("eastus", ProvisioningState::Succeeded), rep("japaneast", ProvisioningState::Succeeded), rep("westeurope", ProvisioningState::Creating)];
+        let new = vec![
+            rep("eastus", ProvisioningState::Succeeded),
+            rep("japaneast", ProvisioningState::Succeeded),
+            rep("westeurope", ProvisioningState::Creating),
+        ];
         let events = diff(&key, &old, &new);
         assert_eq!(events.len(), 2);
         assert!(diff(&key, &new, &new).is_empty());
         let gone = diff(&key, &new, &old);
-        assert!(gone.iter().any(|e| matches!(e, StatusEvent::ReplicationRemoved { name, .. } if name.as_str() == "westeurope")));
+        assert!(gone
+            .iter()
+            .any(|e| matches!(e, StatusEvent::ReplicationRemoved { name, .. } if name.as_str() == "westeurope")));
     }
 }

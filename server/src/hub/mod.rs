@@ -139,7 +139,10 @@ impl StatusHub {
             for reg in registries {
                 if !st.registries.contains_key(&reg.key) {
                     fresh.push(reg.clone());
-                    st.registries.insert(reg.key.clone(), RegistryState { registry: reg, replications: Vec::new(), error: None });
+                    st.registries.insert(
+                        reg.key.clone(),
+                        RegistryState { registry: reg, replications: Vec::new(), error: None },
+                    );
                 }
             }
             // Clients that subscribed before (an empty snapshot, or an older registry list)
@@ -192,11 +195,14 @@ impl StatusHub {
     pub fn publish(&self, mut event: StatusEvent) {
         let mut st = self.lock();
         if let StatusEvent::ReplicationUpserted { registry, replication } = &mut event {
-            let old = st.registries.get(registry).and_then(|e| e.replications.iter().find(|r| r.name == replication.name));
+            let old =
+                st.registries.get(registry).and_then(|e| e.replications.iter().find(|r| r.name == replication.name));
             stamp::phase_since(old, replication, &stamp::now());
         }
         apply(&mut st.registries, &event);
-        if let StatusEvent::ReplicationUpserted { registry, .. } | StatusEvent::ReplicationRemoved { registry, .. } = &event {
+        if let StatusEvent::ReplicationUpserted { registry, .. } | StatusEvent::ReplicationRemoved { registry, .. } =
+            &event
+        {
             *st.generation.entry(registry.clone()).or_insert(0) += 1;
         }
         self.send_locked(&mut st, &event);
@@ -346,7 +352,8 @@ fn snapshot_event(st: &HubState) -> StatusEvent {
 }
 
 fn snapshot_locked(st: &HubState) -> Arc<Sequenced> {
-    let json = serde_json::to_string(&snapshot_event(st)).unwrap_or_else(|_| r#"{"type":"snapshot","registries":[]}"#.into());
+    let json =
+        serde_json::to_string(&snapshot_event(st)).unwrap_or_else(|_| r#"{"type":"snapshot","registries":[]}"#.into());
     Arc::new(Sequenced { id: st.seq, json, snapshot: true })
 }
 

@@ -23,7 +23,11 @@ pub(super) async fn run(hub: StatusHub, key: RegistryKey, nudge: Arc<Notify>) {
                 let busy = reps.iter().any(|r| r.phase().in_flight());
                 // A write published while this poll was in flight wins; poll again soon.
                 let applied = hub.update_replications(&key, generation, reps);
-                if busy || !applied { intervals.fast } else { intervals.slow }
+                if busy || !applied {
+                    intervals.fast
+                } else {
+                    intervals.slow
+                }
             }
             Err(e) => {
                 failures += 1;

@@ -30,7 +30,10 @@ fn to_event(m: &Sequenced) -> Event {
 }
 
 /// The SSE handler.
-pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub async fn stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let hub = state.hub.clone();
     let closed = hub.closed();

@@ -29,11 +29,9 @@ pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Value>> {
     if !fresh {
         // A subscription listing is the cheapest authenticated read and proves the token works.
         // Only success is remembered: while ARM fails, every probe sees the current truth.
-        state
-            .arm
-            .list_subscriptions()
-            .await
-            .map_err(|e| AppError::Unavailable(format!("Azure Resource Manager is not usable: {}", e.public_message())))?;
+        state.arm.list_subscriptions().await.map_err(|e| {
+            AppError::Unavailable(format!("Azure Resource Manager is not usable: {}", e.public_message()))
+        })?;
         *state.ready_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
     }
     if !state.hub.discovered() {

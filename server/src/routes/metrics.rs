@@ -40,7 +40,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let _ = writeln!(out, "replimap_arm_retries_total {}", arm.retries);
     metric(&mut out, "replimap_arm_failed_total", "counter", "ARM calls that ended in an error.");
     let _ = writeln!(out, "replimap_arm_failed_total {}", arm.failed);
-    metric(&mut out, "replimap_arm_client_throttle_waits_total", "counter", "Requests held back by the client-side token bucket.");
+    metric(
+        &mut out,
+        "replimap_arm_client_throttle_waits_total",
+        "counter",
+        "Requests held back by the client-side token bucket.",
+    );
     let _ = writeln!(out, "replimap_arm_client_throttle_waits_total {}", arm.throttle_waits);
     metric(&mut out, "replimap_sse_clients", "gauge", "Open status streams.");
     let _ = writeln!(out, "replimap_sse_clients {}", state.hub.client_count());
@@ -52,10 +57,20 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             let _ = writeln!(out, "replimap_replicas{{registry=\"{}\",phase=\"{phase}\"}} {n}", esc(&h.registry));
         }
     }
-    metric(&mut out, "replimap_poll_age_seconds", "gauge", "Seconds since the registry was last polled successfully (poll lag).");
+    metric(
+        &mut out,
+        "replimap_poll_age_seconds",
+        "gauge",
+        "Seconds since the registry was last polled successfully (poll lag).",
+    );
     for h in &health {
         if let Some(age) = h.last_poll_age {
-            let _ = writeln!(out, "replimap_poll_age_seconds{{registry=\"{}\"}} {:.3}", esc(&h.registry), age.as_secs_f64());
+            let _ = writeln!(
+                out,
+                "replimap_poll_age_seconds{{registry=\"{}\"}} {:.3}",
+                esc(&h.registry),
+                age.as_secs_f64()
+            );
         }
     }
     metric(&mut out, "replimap_poll_failing", "gauge", "1 while the last poll of the registry failed.");

@@ -14,9 +14,7 @@ pub async fn list(State(state): State<AppState>) -> Json<Vec<Operation>> {
 
 /// One write.
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<Operation>> {
-    state
-        .operations
-        .get(&id)
-        .map(Json)
-        .ok_or_else(|| AppError::not_found(ErrorCode::NotFound, format!("No operation '{id}' (the portal keeps the most recent 500).")))
+    state.operations.get(&id).map(Json).ok_or_else(|| {
+        AppError::not_found(ErrorCode::NotFound, format!("No operation '{id}' (the portal keeps the most recent 500)."))
+    })
 }

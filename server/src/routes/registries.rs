@@ -10,7 +10,9 @@ use crate::state::AppState;
 /// The registries the portal watches, non-Premium ones marked not replicable with the reason.
 pub async fn list(State(state): State<AppState>) -> AppResult<Json<Vec<RegistrySummary>>> {
     if !state.hub.discovered() {
-        return Err(AppError::Unavailable("The registry list has not been read from Azure yet; try again shortly.".into()));
+        return Err(AppError::Unavailable(
+            "The registry list has not been read from Azure yet; try again shortly.".into(),
+        ));
     }
     Ok(Json(state.hub.registries()))
 }

@@ -53,7 +53,8 @@ impl ReplicationPath {
 }
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> AppResult<T> {
-    json.map(|Json(t)| t).map_err(|e| AppError::bad_request(ErrorCode::BadRequest, format!("Invalid request body: {}", e.body_text())))
+    json.map(|Json(t)| t)
+        .map_err(|e| AppError::bad_request(ErrorCode::BadRequest, format!("Invalid request body: {}", e.body_text())))
 }
 
 /// The hub's spelling of the registry key (ARM names are case-insensitive; the hub keys are ARM's).
@@ -148,7 +149,10 @@ pub async fn update(
     let reg = validate::writable_registry(&state, &key)?;
     let key = canonical(&reg);
     if !reg.replications.iter().any(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str())) {
-        return Err(AppError::not_found(ErrorCode::NotFound, format!("Registry '{}' has no replication named '{name}'.", key.name)));
+        return Err(AppError::not_found(
+            ErrorCode::NotFound,
+            format!("Registry '{}' has no replication named '{name}'.", key.name),
+        ));
     }
     let patch = ReplicationPatch {
         tags: req.tags,
@@ -171,7 +175,10 @@ pub async fn delete(State(state): State<AppState>, Path(p): Path<ReplicationPath
         Some(r) if r.is_home => {
             return Err(AppError::conflict(
                 ErrorCode::HomeReplica,
-                format!("'{}' is the home replica of '{}' ({}); it goes only with the registry itself.", r.name, key.name, r.location),
+                format!(
+                    "'{}' is the home replica of '{}' ({}); it goes only with the registry itself.",
+                    r.name, key.name, r.location
+                ),
             ))
         }
         Some(_) => {}
@@ -190,13 +197,22 @@ pub async fn delete(State(state): State<AppState>, Path(p): Path<ReplicationPath
 
 /// `Location` and `Operation-Id` of a write, so API users can follow it without SSE.
 fn operation_headers(op: &Operation) -> [(HeaderName, String); 2] {
-    [(header::LOCATION, format!("/api/v1/operations/{}", op.id)), (HeaderName::from_static("operation-id"), op.id.clone())]
+    [
+        (header::LOCATION, format!("/api/v1/operations/{}", op.id)),
+        (HeaderName::from_static("operation-id"), op.id.clone()),
+    ]
 }
 
 /// Records the write and follows its long-running operation in the background; a failure
 /// becomes an `operation_failed` event. The poller is nudged at the end either way, so the
 /// map shows ARM's final truth.
-fn follow(state: &AppState, kind: OperationKind, key: RegistryKey, name: ReplicationName, poller: Option<LroPoller>) -> Operation {
+fn follow(
+    state: &AppState,
+    kind: OperationKind,
+    key: RegistryKey,
+    name: ReplicationName,
+    poller: Option<LroPoller>,
+) -> Operation {
     let op = state.operations.start(kind, key.clone(), name.clone());
     let hub = state.hub.clone();
     let ops = state.operations.clone();

@@ -18,13 +18,21 @@ const MAX_TAG_VALUE: usize = 256;
 
 /// Parses the registry part of the path.
 pub fn registry_key(sub: &str, rg: &str, reg: &str) -> AppResult<RegistryKey> {
-    let bad = |e: replimap_types::IdError| AppError::bad_request(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string())));
-    Ok(RegistryKey { subscription_id: sub.parse().map_err(bad)?, resource_group: rg.parse().map_err(bad)?, name: reg.parse().map_err(bad)? })
+    let bad = |e: replimap_types::IdError| {
+        AppError::bad_request(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string())))
+    };
+    Ok(RegistryKey {
+        subscription_id: sub.parse().map_err(bad)?,
+        resource_group: rg.parse().map_err(bad)?,
+        name: reg.parse().map_err(bad)?,
+    })
 }
 
 /// Parses a replication name from the path.
 pub fn replication_name(name: &str) -> AppResult<ReplicationName> {
-    name.parse().map_err(|e: replimap_types::IdError| AppError::bad_request(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string()))))
+    name.parse().map_err(|e: replimap_types::IdError| {
+        AppError::bad_request(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string())))
+    })
 }
 
 fn capitalise(s: &str) -> String {
@@ -37,12 +45,22 @@ pub fn replicable_registry(state: &AppState, key: &RegistryKey) -> AppResult<Reg
     let reg = state.hub.registry(key).ok_or_else(|| {
         AppError::not_found(
             ErrorCode::RegistryNotFound,
-            format!("Registry '{}' in resource group '{}' of subscription {} is not one the portal can see.", key.name, key.resource_group, key.subscription_id),
+            format!(
+                "Registry '{}' in resource group '{}' of subscription {} is not one the portal can see.",
+                key.name, key.resource_group, key.subscription_id
+            ),
         )
     })?;
     if !reg.registry.replicable {
-        let why = reg.registry.not_replicable_reason.clone().unwrap_or_else(|| "Geo-replication needs the Premium SKU.".into());
-        return Err(AppError::conflict(ErrorCode::NotReplicable, format!("Registry '{}' cannot be geo-replicated: {why}", reg.registry.key.name)));
+        let why = reg
+            .registry
+            .not_replicable_reason
+            .clone()
+            .unwrap_or_else(|| "Geo-replication needs the Premium SKU.".into());
+        return Err(AppError::conflict(
+            ErrorCode::NotReplicable,
+            format!("Registry '{}' cannot be geo-replicated: {why}", reg.registry.key.name),
+        ));
     }
     Ok(reg)
 }
@@ -73,42 +91,61 @@ pub fn create(
     if !region.accepts_replicas {
         return Err(AppError::bad_request(
             ErrorCode::RegionNotAvailable,
-            format!("{} ({}) is a canary or staging region and does not accept replicas.", region.display_name, location),
+            format!(
+                "{} ({}) is a canary or staging region and does not accept replicas.",
+                region.display_name, location
+            ),
         ));
     }
     if location == reg.registry.location {
         return Err(AppError::bad_request(
             ErrorCode::HomeRegion,
-            format!("{} is the home region of '{}'; its home replica exists already.", region.display_name, reg.registry.key.name),
+            format!(
+                "{} is the home region of '{}'; its home replica exists already.",
+                region.display_name, reg.registry.key.name
+            ),
         ));
     }
     let name = match name {
         Some(n) => replication_name(n)?,
-        None => ReplicationName::default_for(&location).map_err(|e| AppError::bad_request(ErrorCode::InvalidName, e.to_string()))?,
+        None => ReplicationName::default_for(&location)
+            .map_err(|e| AppError::bad_request(ErrorCode::InvalidName, e.to_string()))?,
     };
     if let Some(existing) = reg.replications.iter().find(|r| r.location == location) {
         return Err(AppError::conflict(
             ErrorCode::AlreadyReplicated,
-            format!("'{}' already has a replica in {} (named '{}', {}).", reg.registry.key.name, region.display_name, existing.name, existing.provisioning_state),
+            format!(
+                "'{}' already has a replica in {} (named '{}', {}).",
+                reg.registry.key.name, region.display_name, existing.name, existing.provisioning_state
+            ),
         ));
     }
     if let Some(existing) = reg.replications.iter().find(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str())) {
         return Err(AppError::conflict(
             ErrorCode::AlreadyReplicated,
-            format!("A replication named '{}' already exists in {}; its location cannot be changed.", existing.name, existing.location),
+            format!(
+                "A replication named '{}' already exists in {}; its location cannot be changed.",
+                existing.name, existing.location
+            ),
         ));
     }
     if body.zone_redundancy == Some(ZoneRedundancy::Enabled) && region.availability_zones.is_empty() {
         return Err(AppError::bad_request(
             ErrorCode::BadRequest,
-            format!("{} has no availability zones, so a zone-redundant replica is not possible there.", region.display_name),
+            format!(
+                "{} has no availability zones, so a zone-redundant replica is not possible there.",
+                region.display_name
+            ),
         ));
     }
     tags(&body.tags)?;
     let put = ReplicationPut {
         location: location.to_string(),
         tags: body.tags.clone(),
-        properties: ReplicationPutProperties { region_endpoint_enabled: body.region_endpoint_enabled, zone_redundancy: body.zone_redundancy },
+        properties: ReplicationPutProperties {
+            region_endpoint_enabled: body.region_endpoint_enabled,
+            zone_redundancy: body.zone_redundancy,
+        },
     };
     Ok((name, put))
 }
@@ -128,7 +165,10 @@ pub fn tags(tags: &BTreeMap<String, String>) -> AppResult<()> {
     }
     for (k, v) in tags {
         if k.is_empty() || k.chars().count() > MAX_TAG_NAME {
-            return bad(format!("Tag names must be 1-{MAX_TAG_NAME} characters; '{}' is not.", k.chars().take(40).collect::<String>()));
+            return bad(format!(
+                "Tag names must be 1-{MAX_TAG_NAME} characters; '{}' is not.",
+                k.chars().take(40).collect::<String>()
+            ));
         }
         if let Some(c) = k.chars().find(|c| "<>%&\\?/".contains(*c)) {
             return bad(format!("Tag name '{k}' contains '{c}', which Azure does not allow (< > % & \\ ? /)."));

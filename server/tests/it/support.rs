@@ -98,7 +98,8 @@ impl TestPortal {
     /// Polls the portal's list until `pred` holds (or fails after 15 s).
     pub async fn wait_for_list(&self, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         for _ in 0..150 {
-            let list: Vec<Value> = self.get(&format!("/api/v1/registries/{REG}/replications")).await.json().await.unwrap();
+            let list: Vec<Value> =
+                self.get(&format!("/api/v1/registries/{REG}/replications")).await.json().await.unwrap();
             if pred(&list) {
                 return list;
             }
@@ -139,7 +140,11 @@ impl Drop for TestPortal {
 }
 
 type EventStream = std::pin::Pin<
-    Box<dyn futures::Stream<Item = Result<eventsource_stream::Event, eventsource_stream::EventStreamError<reqwest::Error>>> + Send>,
+    Box<
+        dyn futures::Stream<
+                Item = Result<eventsource_stream::Event, eventsource_stream::EventStreamError<reqwest::Error>>,
+            > + Send,
+    >,
 >;
 
 pub struct SseClient {

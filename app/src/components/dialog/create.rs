@@ -34,7 +34,11 @@ pub fn form(region: Region, registry: String, portal: Portal) -> impl IntoView {
         portal.close();
     };
     let zones_note = if zoned {
-        format!("Spreads the replica over {}'s availability zones ({}). Cannot be changed later.", display, region.availability_zones.join(", "))
+        format!(
+            "Spreads the replica over {}'s availability zones ({}). Cannot be changed later.",
+            display,
+            region.availability_zones.join(", ")
+        )
     } else {
         format!("{display} has no availability zones.")
     };

@@ -7,7 +7,13 @@ use crate::model::cli;
 use crate::portal::Portal;
 
 /// `[data-step="confirm-delete"]`: Cancel is the default; "Delete replica" sends `DELETE`.
-pub fn confirm(title: String, registry: String, name: ReplicationName, deleting: bool, portal: Portal) -> impl IntoView {
+pub fn confirm(
+    title: String,
+    registry: String,
+    name: ReplicationName,
+    deleting: bool,
+    portal: Portal,
+) -> impl IntoView {
     let cmd = cli::delete(&registry, name.as_str());
     let region = portal.dialog.with_untracked(|d| d.as_ref().map(|d| d.region.clone()));
     view! {

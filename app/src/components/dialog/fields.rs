@@ -66,4 +66,3 @@ pub fn TagsField(id: &'static str, tags: RwSignal<String>, parsed: Memo<Parsed>)
         </div>
     }
 }
-

@@ -99,12 +99,17 @@ pub fn ReplicaDialog(portal: Portal) -> impl IntoView {
     let content = move || {
         shown.get().map(|shown| match shown {
             Shown::Unlisted { title } => {
-                let text = format!("{title} is not among the regions ARM lists, so it is not on the map and cannot be managed here.");
+                let text = format!(
+                    "{title} is not among the regions ARM lists, so it is not on the map and cannot be managed here."
+                );
                 EitherOf4::A(message(title, text, None, portal))
             }
-            Shown::NoRegistry { title } => {
-                EitherOf4::A(message(title, "No registry that supports geo-replication is selected.".to_owned(), None, portal))
-            }
+            Shown::NoRegistry { title } => EitherOf4::A(message(
+                title,
+                "No registry that supports geo-replication is selected.".to_owned(),
+                None,
+                portal,
+            )),
             Shown::Unavailable { title, registry, reason, sku } => EitherOf4::A(message(
                 format!("{title} — not available"),
                 format!("No replica can be placed here: {reason}."),
@@ -119,7 +124,12 @@ pub fn ReplicaDialog(portal: Portal) -> impl IntoView {
                     "Sending the request to ARM…"
                 };
                 let watch = cli::list(&registry);
-                EitherOf4::A(message(format!("Creating a replica of {registry} in {title}"), text.to_owned(), Some(watch), portal))
+                EitherOf4::A(message(
+                    format!("Creating a replica of {registry} in {title}"),
+                    text.to_owned(),
+                    Some(watch),
+                    portal,
+                ))
             }
             Shown::Deleted { title, registry } => EitherOf4::A(message(
                 format!("The replica of {registry} in {title} was deleted"),
@@ -187,7 +197,7 @@ mod browser {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-use leptos::html::Dialog;
+    use leptos::html::Dialog;
     use leptos::prelude::*;
     use wasm_bindgen::JsCast;
     use web_sys::HtmlElement;

@@ -47,7 +47,11 @@ pub fn details(
             portal.close();
         }
     };
-    let heading = if home { format!("{display} — home replica of {registry}") } else { format!("Replica of {registry} in {display}") };
+    let heading = if home {
+        format!("{display} — home replica of {registry}")
+    } else {
+        format!("Replica of {registry} in {display}")
+    };
     let guard = home.then(|| {
         view! {
             <p class="home-note">

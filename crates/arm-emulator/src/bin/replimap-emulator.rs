@@ -19,9 +19,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use replimap_arm_emulator::{
-    serve, serve_tls, Emulator, EmulatorConfig, FaultRule, Seed, Throttling, TlsIdentity,
-};
+use replimap_arm_emulator::{serve, serve_tls, Emulator, EmulatorConfig, FaultRule, Seed, Throttling, TlsIdentity};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -42,10 +40,8 @@ const FLAGS: &[(&str, &str)] = &[
 
 /// Flag values by flag name, environment first, then the command line.
 fn parse_args() -> Result<Vec<(&'static str, String)>, String> {
-    let mut values: Vec<(&'static str, String)> = FLAGS
-        .iter()
-        .filter_map(|(flag, env)| std::env::var(env).ok().map(|v| (*flag, v)))
-        .collect();
+    let mut values: Vec<(&'static str, String)> =
+        FLAGS.iter().filter_map(|(flag, env)| std::env::var(env).ok().map(|v| (*flag, v))).collect();
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -58,9 +54,7 @@ fn parse_args() -> Result<Vec<(&'static str, String)>, String> {
         let Some((flag, _)) = FLAGS.iter().find(|(f, _)| *f == name) else {
             return Err(format!("unknown flag {name}\n{USAGE}"));
         };
-        let value = inline
-            .or_else(|| it.next())
-            .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))?;
+        let value = inline.or_else(|| it.next()).ok_or_else(|| format!("{name} needs a value\n{USAGE}"))?;
         values.retain(|(f, _)| f != flag);
         values.push((flag, value));
     }
@@ -81,24 +75,16 @@ fn addr(flag: &str, v: &str) -> Result<SocketAddr, String> {
 }
 
 fn plan(values: &[(&'static str, String)]) -> Result<Plan, String> {
-    let get = |flag: &str| {
-        values
-            .iter()
-            .find(|(f, _)| *f == flag)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |flag: &str| values.iter().find(|(f, _)| *f == flag).map(|(_, v)| v.as_str());
     let mut config = EmulatorConfig::default();
     if let Some(ms) = get("--delay-ms") {
-        let ms: u64 = ms
-            .parse()
-            .map_err(|e| format!("bad --delay-ms '{ms}': {e}"))?;
+        let ms: u64 = ms.parse().map_err(|e| format!("bad --delay-ms '{ms}': {e}"))?;
         config.provisioning_delay = Duration::from_millis(ms);
         // Updates are quicker than creates; never slower than the given delay.
         config.update_delay = config.update_delay.min(config.provisioning_delay);
     }
     if let Some(path) = get("--seed") {
-        config.seed =
-            Seed::from_json_file(path).map_err(|e| format!("cannot read seed '{path}': {e}"))?;
+        config.seed = Seed::from_json_file(path).map_err(|e| format!("cannot read seed '{path}': {e}"))?;
     }
     config.throttling = match get("--throttle") {
         None | Some("off") => None,
@@ -119,15 +105,11 @@ fn plan(values: &[(&'static str, String)]) -> Result<Plan, String> {
     // The CA goes beside the state file so a demo folder holds both.
     let default_ca = match &config.state_file {
         Some(s) => s.with_file_name("emulator-ca.pem"),
-        None => std::env::temp_dir()
-            .join("replimap-emulator")
-            .join("emulator-ca.pem"),
+        None => std::env::temp_dir().join("replimap-emulator").join("emulator-ca.pem"),
     };
     Ok(Plan {
         listen: addr("--listen", get("--listen").unwrap_or("127.0.0.1:8090"))?,
-        tls_listen: get("--tls-listen")
-            .map(|v| addr("--tls-listen", v))
-            .transpose()?,
+        tls_listen: get("--tls-listen").map(|v| addr("--tls-listen", v)).transpose()?,
         ca_out: get("--ca-out").map_or(default_ca, PathBuf::from),
         config,
         faults,
@@ -135,9 +117,7 @@ fn plan(values: &[(&'static str, String)]) -> Result<Plan, String> {
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))
+    TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))
 }
 
 async fn run(plan: Plan) -> Result<(), String> {
@@ -158,18 +138,13 @@ async fn run(plan: Plan) -> Result<(), String> {
     if let Some(addr) = plan.tls_listen {
         let tls = bind(addr).await?;
         let local = tls.local_addr().unwrap_or(addr);
-        let identity =
-            TlsIdentity::generate(&[local.ip().to_string()]).map_err(|e| e.to_string())?;
-        identity
-            .write_ca_pem(&plan.ca_out)
-            .map_err(|e| format!("cannot write {}: {e}", plan.ca_out.display()))?;
+        let identity = TlsIdentity::generate(&[local.ip().to_string()]).map_err(|e| e.to_string())?;
+        identity.write_ca_pem(&plan.ca_out).map_err(|e| format!("cannot write {}: {e}", plan.ca_out.display()))?;
         println!("replimap ARM emulator listening on https://{local}");
         println!("CA certificate: {}", plan.ca_out.display());
         let emu = emu.clone();
         let shutdown = until_stopped();
-        servers.push(tokio::spawn(async move {
-            serve_tls(tls, emu, &identity, shutdown).await
-        }));
+        servers.push(tokio::spawn(async move { serve_tls(tls, emu, &identity, shutdown).await }));
     }
     tokio::spawn(async move {
         // If the signal handler cannot be installed, serve until killed.

@@ -12,12 +12,7 @@ pub(crate) fn list(ctx: &Ctx, sub: &str) -> ArmResult<Response> {
     let items: Vec<serde_json::Value> = {
         let store = ctx.emu.store();
         store.require_sub(sub)?;
-        store
-            .resource_groups
-            .iter()
-            .filter(|e| e.sub.eq_ignore_ascii_case(sub))
-            .map(|e| e.doc.clone())
-            .collect()
+        store.resource_groups.iter().filter(|e| e.sub.eq_ignore_ascii_case(sub)).map(|e| e.doc.clone()).collect()
     };
     Ok(ok(&crate::paging::page(ctx, items)?))
 }
@@ -25,9 +20,7 @@ pub(crate) fn list(ctx: &Ctx, sub: &str) -> ArmResult<Response> {
 pub(crate) fn get(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<Response> {
     let store = ctx.emu.store();
     store.require_sub(sub)?;
-    let entry = store
-        .rg(sub, rg)
-        .ok_or_else(|| ArmError::resource_group_not_found(rg))?;
+    let entry = store.rg(sub, rg).ok_or_else(|| ArmError::resource_group_not_found(rg))?;
     Ok(ok(&entry.doc))
 }
 
@@ -51,12 +44,5 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str) -> ArmResult<Response> {
     }
     store.put_rg(sub, rg, &location, tags);
     let doc = store.rg(sub, rg).map(|e| e.doc.clone()).unwrap_or_default();
-    Ok(json(
-        if existed {
-            StatusCode::OK
-        } else {
-            StatusCode::CREATED
-        },
-        &doc,
-    ))
+    Ok(json(if existed { StatusCode::OK } else { StatusCode::CREATED }, &doc))
 }

@@ -22,11 +22,7 @@ pub(crate) fn list(ctx: &Ctx, sub: &str) -> ArmResult<Response> {
             .iter()
             .filter(|r| r.sub.eq_ignore_ascii_case(sub))
             .flat_map(|r| std::iter::once(&r.doc).chain(r.replicas.iter().map(|x| &x.doc)))
-            .filter(|d| {
-                wanted
-                    .as_deref()
-                    .is_none_or(|t| docs::str_field(d, "type").eq_ignore_ascii_case(t))
-            })
+            .filter(|d| wanted.as_deref().is_none_or(|t| docs::str_field(d, "type").eq_ignore_ascii_case(t)))
             .map(generic_resource)
             .collect()
     };
@@ -37,9 +33,7 @@ pub(crate) fn list(ctx: &Ctx, sub: &str) -> ArmResult<Response> {
 fn resource_type_filter(filter: &str) -> ArmResult<String> {
     let parts: Vec<&str> = filter.split_whitespace().collect();
     match parts.as_slice() {
-        [field, op, rest @ ..]
-            if field.eq_ignore_ascii_case("resourceType") && op.eq_ignore_ascii_case("eq") =>
-        {
+        [field, op, rest @ ..] if field.eq_ignore_ascii_case("resourceType") && op.eq_ignore_ascii_case("eq") => {
             let value = rest.join(" ");
             let value = value.trim_matches('\'');
             if value.is_empty() {

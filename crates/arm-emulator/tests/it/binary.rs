@@ -11,14 +11,8 @@ async fn binary_prints_its_url_and_serves() {
         .spawn()
         .expect("binary starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("replimap ARM emulator listening on ")
-        .expect("banner")
-        .to_owned();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("replimap ARM emulator listening on ").expect("banner").to_owned();
     let resp = reqwest::get(format!("{url}/subscriptions?api-version=2022-12-01")).await;
     child.kill().ok();
     child.wait().ok();
@@ -28,11 +22,7 @@ async fn binary_prints_its_url_and_serves() {
 
 #[test]
 fn binary_rejects_unknown_flags() {
-    let out = Command::new(env!("CARGO_BIN_EXE_replimap-emulator"))
-        .arg("--bogus")
-        .arg("x")
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_replimap-emulator")).arg("--bogus").arg("x").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -55,39 +45,25 @@ async fn binary_serves_https_and_writes_its_ca_and_state() {
         out.read_line(&mut line).unwrap();
         lines.push(line.trim().to_owned());
     }
-    let https = lines[1]
-        .strip_prefix("replimap ARM emulator listening on ")
-        .expect("https banner")
-        .to_owned();
+    let https = lines[1].strip_prefix("replimap ARM emulator listening on ").expect("https banner").to_owned();
     let ca_path = lines[2].strip_prefix("CA certificate: ").expect("CA line");
     // Beside the state file by default.
     assert_eq!(std::path::Path::new(ca_path), dir.join("emulator-ca.pem"));
     let ca = std::fs::read(ca_path).unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-        .build()
-        .unwrap();
-    let resp = client
-        .get(format!("{https}/subscriptions?api-version=2022-12-01"))
-        .send()
-        .await;
+    let client =
+        reqwest::Client::builder().add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap()).build().unwrap();
+    let resp = client.get(format!("{https}/subscriptions?api-version=2022-12-01")).send().await;
     child.kill().ok();
     child.wait().ok();
     let resp = resp.unwrap();
     // --throttle on: the real bucket size, one read taken.
-    assert_eq!(
-        resp.headers()["x-ms-ratelimit-remaining-subscription-reads"],
-        "249"
-    );
+    assert_eq!(resp.headers()["x-ms-ratelimit-remaining-subscription-reads"], "249");
     assert!(state.exists());
     std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn binary_rejects_bad_values() {
-    let out = Command::new(env!("CARGO_BIN_EXE_replimap-emulator"))
-        .args(["--throttle", "sometimes"])
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_replimap-emulator")).args(["--throttle", "sometimes"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -40,12 +40,7 @@ fn examples() -> Vec<PathBuf> {
             let Ok(files) = std::fs::read_dir(v.path().join("examples")) else {
                 continue;
             };
-            out.extend(
-                files
-                    .flatten()
-                    .map(|f| f.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "json")),
-            );
+            out.extend(files.flatten().map(|f| f.path()).filter(|p| p.extension().is_some_and(|e| e == "json")));
         }
     }
     out.sort();
@@ -53,13 +48,7 @@ fn examples() -> Vec<PathBuf> {
 }
 
 /// Fails with every difference in shape between `expected` and `actual`.
-fn shape_diff(
-    expected: &Value,
-    actual: &Value,
-    at: &str,
-    may_miss: &[&str],
-    out: &mut Vec<String>,
-) {
+fn shape_diff(expected: &Value, actual: &Value, at: &str, may_miss: &[&str], out: &mut Vec<String>) {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
             for (k, ev) in e {
@@ -70,10 +59,7 @@ fn shape_diff(
                     None => out.push(format!("missing {here}")),
                 }
             }
-            for k in a
-                .keys()
-                .filter(|k| !e.contains_key(*k) && !EXTRA_KEYS_ALLOWED.contains(&k.as_str()))
-            {
+            for k in a.keys().filter(|k| !e.contains_key(*k) && !EXTRA_KEYS_ALLOWED.contains(&k.as_str())) {
                 out.push(format!("unexpected {at}/{k}"));
             }
         }
@@ -95,20 +81,13 @@ fn shape_diff(
 fn assert_shape(name: &str, expected: &Value, actual: &Value, may_miss: &[&str]) {
     let mut diffs = Vec::new();
     shape_diff(expected, actual, "", may_miss, &mut diffs);
-    assert!(
-        diffs.is_empty(),
-        "{name}: body shape differs:\n  {}\nactual: {actual:#}",
-        diffs.join("\n  ")
-    );
+    assert!(diffs.is_empty(), "{name}: body shape differs:\n  {}\nactual: {actual:#}", diffs.join("\n  "));
 }
 
 fn assert_headers(name: &str, example: &Value, code: &str, resp: &Resp) {
     if let Some(h) = example["responses"][code]["headers"].as_object() {
         for k in h.keys() {
-            assert!(
-                resp.header(k).is_some(),
-                "{name}: {code} response lacks header {k}"
-            );
+            assert!(resp.header(k).is_some(), "{name}: {code} response lacks header {k}");
         }
     }
 }
@@ -118,16 +97,12 @@ fn registry_seed(sku: &str) -> Seed {
         "Premium" => SeedRegistry::premium(SUB, EX_RG, EX_REG, "westus"),
         _ => SeedRegistry::standard(SUB, EX_RG, EX_REG, "westus"),
     };
-    Seed::empty()
-        .with_subscription(SeedSubscription::demo())
-        .with_registry(reg.with_tag("key", "value"))
+    Seed::empty().with_subscription(SeedSubscription::demo()).with_registry(reg.with_tag("key", "value"))
 }
 
 fn with_example_replica() -> Seed {
     let mut seed = registry_seed("Premium");
-    seed.registries[0]
-        .replicas
-        .push(SeedReplica::user(EX_REP, "eastus").with_tag("key", "value"));
+    seed.registries[0].replicas.push(SeedReplica::user(EX_REP, "eastus").with_tag("key", "value"));
     seed
 }
 
@@ -151,35 +126,27 @@ impl Example {
 async fn prepare(file: &Path) -> Example {
     let name = file.file_stem().unwrap().to_string_lossy().into_owned();
     let json: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-    let api = json["parameters"]["api-version"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let rg_path = format!("/subscriptions/{SUB}/resourceGroups/{EX_RG}/providers/Microsoft.ContainerRegistry/registries");
+    let api = json["parameters"]["api-version"].as_str().unwrap().to_owned();
+    let rg_path =
+        format!("/subscriptions/{SUB}/resourceGroups/{EX_RG}/providers/Microsoft.ContainerRegistry/registries");
     let reg_path = format!("{rg_path}/{EX_REG}");
     let (seed, path) = match name.as_str() {
         "RegistryCreate" => (
-            Seed::empty()
-                .with_subscription(SeedSubscription::demo())
-                .with_resource_group(SUB, EX_RG, "westus"),
+            Seed::empty().with_subscription(SeedSubscription::demo()).with_resource_group(SUB, EX_RG, "westus"),
             reg_path,
         ),
-        "RegistryGet" | "RegistryUpdate" | "RegistryDelete" => {
-            (registry_seed("Standard"), reg_path)
-        }
+        "RegistryGet" | "RegistryUpdate" | "RegistryDelete" => (registry_seed("Standard"), reg_path),
         "RegistryList" => (
             registry_seed("Standard"),
             format!("/subscriptions/{SUB}/providers/Microsoft.ContainerRegistry/registries"),
         ),
         "RegistryListByResourceGroup" => (registry_seed("Standard"), rg_path),
-        "ReplicationCreate" | "ReplicationCreateZoneRedundant" => (
-            registry_seed("Premium"),
-            format!("{reg_path}/replications/{EX_REP}"),
-        ),
-        "ReplicationGet" | "ReplicationUpdate" | "ReplicationDelete" => (
-            with_example_replica(),
-            format!("{reg_path}/replications/{EX_REP}"),
-        ),
+        "ReplicationCreate" | "ReplicationCreateZoneRedundant" => {
+            (registry_seed("Premium"), format!("{reg_path}/replications/{EX_REP}"))
+        }
+        "ReplicationGet" | "ReplicationUpdate" | "ReplicationDelete" => {
+            (with_example_replica(), format!("{reg_path}/replications/{EX_REP}"))
+        }
         "ReplicationList" => {
             // Only the example's replica, so the list matches value[0] exactly.
             let mut seed = with_example_replica();
@@ -189,22 +156,13 @@ async fn prepare(file: &Path) -> Example {
         other => panic!("no conformance scenario for example {other}: add one in conformance.rs"),
     };
     let env = start_with(test_config(seed)).await;
-    Example {
-        name,
-        json,
-        env,
-        path: format!("{path}?api-version={api}"),
-    }
+    Example { name, json, env, path: format!("{path}?api-version={api}") }
 }
 
 async fn run(ex: &Example) {
     let (env, name, path) = (&ex.env, ex.name.as_str(), ex.path.as_str());
     match name {
-        "RegistryGet"
-        | "RegistryList"
-        | "RegistryListByResourceGroup"
-        | "ReplicationGet"
-        | "ReplicationList" => {
+        "RegistryGet" | "RegistryList" | "RegistryListByResourceGroup" | "ReplicationGet" | "ReplicationList" => {
             let r = env.get(path).await;
             assert_eq!(r.status, 200, "{name}: {}", r.text);
             assert_shape(name, ex.body("200"), &r.body, &[]);
@@ -216,9 +174,7 @@ async fn run(ex: &Example) {
             assert_shape(name, ex.body("200"), &r.body, &[]);
         }
         "RegistryUpdate" => {
-            let r = env
-                .patch(path, &ex.request("registryUpdateParameters"))
-                .await;
+            let r = env.patch(path, &ex.request("registryUpdateParameters")).await;
             assert_eq!(r.status, 200, "{name}: {}", r.text);
             assert_shape(name, ex.body("200"), &r.body, &[]);
             assert_eq!(r.body["properties"]["adminUserEnabled"], true);
@@ -229,33 +185,23 @@ async fn run(ex: &Example) {
             assert_eq!(r.status, 201, "{name}: {}", r.text);
             assert_headers(name, &ex.json, "201", &r);
             // Creating: the real RP sends only a timestamp (module docs).
-            let may_miss = [
-                "/properties/status/displayStatus",
-                "/properties/status/message",
-            ];
+            let may_miss = ["/properties/status/displayStatus", "/properties/status/message"];
             assert_shape(name, ex.body("201"), &r.body, &may_miss);
-            env.poll_async(r.header("azure-asyncoperation").unwrap())
-                .await;
+            env.poll_async(r.header("azure-asyncoperation").unwrap()).await;
             let done = env.get(path).await;
             assert_shape(name, ex.body("200"), &done.body, &[]);
-            assert_eq!(
-                done.body["properties"]["zoneRedundancy"],
-                ex.body("200")["properties"]["zoneRedundancy"]
-            );
+            assert_eq!(done.body["properties"]["zoneRedundancy"], ex.body("200")["properties"]["zoneRedundancy"]);
             // Repeating the same PUT on the finished replica: the idempotent 200.
             let again = env.put(path, &body).await;
             assert_eq!(again.status, 200, "{name}: {}", again.text);
             assert_shape(name, ex.body("200"), &again.body, &[]);
         }
         "ReplicationUpdate" => {
-            let r = env
-                .patch(path, &ex.request("replicationUpdateParameters"))
-                .await;
+            let r = env.patch(path, &ex.request("replicationUpdateParameters")).await;
             assert_eq!(r.status, 201, "{name}: {}", r.text);
             assert_headers(name, &ex.json, "201", &r);
             assert_shape(name, ex.body("201"), &r.body, &[]);
-            env.poll_async(r.header("azure-asyncoperation").unwrap())
-                .await;
+            env.poll_async(r.header("azure-asyncoperation").unwrap()).await;
             assert_shape(name, ex.body("200"), &env.get(path).await.body, &[]);
         }
         "RegistryDelete" | "ReplicationDelete" => {
@@ -274,10 +220,7 @@ async fn run(ex: &Example) {
 #[tokio::test]
 async fn spec_examples_replay() {
     let files = examples();
-    assert!(
-        files.len() >= 12,
-        "expected the spec examples under {SPECS}, found {files:?}"
-    );
+    assert!(files.len() >= 12, "expected the spec examples under {SPECS}, found {files:?}");
     for file in files {
         let ex = prepare(&file).await;
         run(&ex).await;
@@ -290,23 +233,9 @@ async fn spec_examples_replay() {
 fn shape_diff_catches_differences() {
     let expected = serde_json::json!({"a": {"b": 1, "c": [{"d": "x"}]}, "e": null});
     let mut diffs = Vec::new();
-    shape_diff(
-        &expected,
-        &serde_json::json!({"a": {"b": 2, "c": [{"d": "y"}]}, "e": null}),
-        "",
-        &[],
-        &mut diffs,
-    );
+    shape_diff(&expected, &serde_json::json!({"a": {"b": 2, "c": [{"d": "y"}]}, "e": null}), "", &[], &mut diffs);
     assert!(diffs.is_empty(), "{diffs:?}");
-    let wrong =
-        serde_json::json!({"a": {"b": "1", "c": [{}], "z": 1}, "e": null, "systemData": {}});
+    let wrong = serde_json::json!({"a": {"b": "1", "c": [{}], "z": 1}, "e": null, "systemData": {}});
     shape_diff(&expected, &wrong, "", &[], &mut diffs);
-    assert_eq!(
-        diffs,
-        vec![
-            "/a/b: expected 1, got \"1\"",
-            "missing /a/c[0]/d",
-            "unexpected /a/z"
-        ]
-    );
+    assert_eq!(diffs, vec!["/a/b: expected 1, got \"1\"", "missing /a/c[0]/d", "unexpected /a/z"]);
 }

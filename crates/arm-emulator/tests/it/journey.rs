@@ -18,28 +18,17 @@ async fn create_replica_journey_from_the_docs() {
     assert_eq!(home["properties"]["status"]["displayStatus"], "Ready");
     assert_eq!(home["systemData"]["createdByType"], "Application");
 
-    let put = env
-        .put(
-            &replication_path("japaneast"),
-            &json!({"location": "japaneast", "properties": {}}),
-        )
-        .await;
+    let put = env.put(&replication_path("japaneast"), &json!({"location": "japaneast", "properties": {}})).await;
     assert_eq!(put.status, 201, "{}", put.text);
     let async_url = put.header("azure-asyncoperation").unwrap().to_owned();
-    let expected_prefix = format!(
-        "{}{}/operationStatuses/replications-",
-        env.base,
-        replication_path("japaneast")
-    );
+    let expected_prefix = format!("{}{}/operationStatuses/replications-", env.base, replication_path("japaneast"));
     assert!(async_url.starts_with(&expected_prefix), "{async_url}");
     assert!(async_url.contains("api-version=2025-04-01"), "{async_url}");
     assert_eq!(put.header("retry-after"), Some("1"));
     assert_eq!(put.body["properties"]["provisioningState"], "Creating");
     // The real RP sends only a timestamp while creating (arm-facts §2.1).
     assert!(put.body["properties"]["status"]["timestamp"].is_string());
-    assert!(put.body["properties"]["status"]
-        .get("displayStatus")
-        .is_none());
+    assert!(put.body["properties"]["status"].get("displayStatus").is_none());
     assert_eq!(put.body["systemData"]["createdByType"], "User");
     assert_eq!(put.body["properties"]["regionEndpointEnabled"], true);
     assert_eq!(put.body["properties"]["zoneRedundancy"], "Disabled");
@@ -54,10 +43,7 @@ async fn create_replica_journey_from_the_docs() {
     assert_eq!(get.body["properties"]["provisioningState"], "Succeeded");
     assert_eq!(get.body["properties"]["status"]["displayStatus"], "Ready");
     assert!(get.body["properties"]["status"]["message"].is_string());
-    assert_ne!(
-        get.body["properties"]["status"]["timestamp"],
-        put.body["properties"]["status"]["timestamp"]
-    );
+    assert_ne!(get.body["properties"]["status"]["timestamp"], put.body["properties"]["status"]["timestamp"]);
 
     let list = env.get(&replications_path()).await;
     let states: Vec<(String, String, String)> = list.body["value"]
@@ -67,14 +53,8 @@ async fn create_replica_journey_from_the_docs() {
         .map(|v| {
             (
                 v["location"].as_str().unwrap().to_owned(),
-                v["properties"]["provisioningState"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-                v["properties"]["status"]["displayStatus"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
+                v["properties"]["provisioningState"].as_str().unwrap().to_owned(),
+                v["properties"]["status"]["displayStatus"].as_str().unwrap().to_owned(),
             )
         })
         .collect();
@@ -91,8 +71,7 @@ async fn create_replica_journey_from_the_docs() {
 #[tokio::test]
 async fn delete_replica_with_location_polling() {
     let seed = Seed::empty().with_registry(
-        SeedRegistry::premium(SUB, RG, REG, "eastus")
-            .with_replica(SeedReplica::user("japaneast", "japaneast")),
+        SeedRegistry::premium(SUB, RG, REG, "eastus").with_replica(SeedReplica::user("japaneast", "japaneast")),
     );
     let env = start_with(test_config(seed)).await;
     assert_eq!(env.replica_names().await, vec!["eastus", "japaneast"]);
@@ -131,18 +110,12 @@ async fn deleting_a_missing_replica_is_204() {
 
 #[tokio::test]
 async fn first_geo_replica_creates_the_home_replica() {
-    let seed = Seed::empty()
-        .with_registry(SeedRegistry::premium(SUB, RG, REG, "westus").without_replicas());
+    let seed = Seed::empty().with_registry(SeedRegistry::premium(SUB, RG, REG, "westus").without_replicas());
     let env = start_with(test_config(seed)).await;
     assert!(env.replica_names().await.is_empty());
-    let put = env
-        .put(&replication_path("eastus"), &json!({"location": "East US"}))
-        .await;
+    let put = env.put(&replication_path("eastus"), &json!({"location": "East US"})).await;
     assert_eq!(put.status, 201);
-    assert_eq!(
-        put.body["location"], "eastus",
-        "display names are normalised"
-    );
+    assert_eq!(put.body["location"], "eastus", "display names are normalised");
     let list = env.get(&replications_path()).await;
     let home = &list.body["value"][0];
     assert_eq!(home["name"], "westus");
@@ -156,24 +129,15 @@ async fn put_on_existing_replica_is_create_or_update() {
     let env = start().await;
     let path = replication_path("eastus");
     // Same state again: 200, nothing long-running.
-    let same = env
-        .put(&path, &json!({"location": "eastus", "properties": {}}))
-        .await;
+    let same = env.put(&path, &json!({"location": "eastus", "properties": {}})).await;
     assert_eq!(same.status, 200, "{}", same.text);
     assert!(same.header("azure-asyncoperation").is_none());
     assert_eq!(same.body["properties"]["provisioningState"], "Succeeded");
 
-    let changed = env
-        .put(
-            &path,
-            &json!({"location": "eastus", "tags": {"env": "prod"}}),
-        )
-        .await;
+    let changed = env.put(&path, &json!({"location": "eastus", "tags": {"env": "prod"}})).await;
     assert_eq!(changed.status, 201);
     assert_eq!(changed.body["properties"]["provisioningState"], "Updating");
-    let (done, _) = env
-        .poll_async(changed.header("azure-asyncoperation").unwrap())
-        .await;
+    let (done, _) = env.poll_async(changed.header("azure-asyncoperation").unwrap()).await;
     assert_eq!(done["status"], "Succeeded");
     let get = env.get(&path).await;
     assert_eq!(get.body["tags"], json!({"env": "prod"}));
@@ -189,14 +153,11 @@ async fn patch_replaces_tags_and_toggles_the_regional_endpoint() {
     );
     let env = start_with(test_config(seed)).await;
     let path = replication_path("westeurope");
-    let body =
-        json!({"tags": {"new": "2"}, "properties": {"regionEndpointEnabled": false}, "unknown": 1});
+    let body = json!({"tags": {"new": "2"}, "properties": {"regionEndpointEnabled": false}, "unknown": 1});
     let r = env.patch(&path, &body).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["properties"]["provisioningState"], "Updating");
-    let (done, _) = env
-        .poll_async(r.header("azure-asyncoperation").unwrap())
-        .await;
+    let (done, _) = env.poll_async(r.header("azure-asyncoperation").unwrap()).await;
     assert_eq!(done["status"], "Succeeded");
     let get = env.get(&path).await;
     assert_eq!(get.body["tags"], json!({"new": "2"}));
@@ -211,42 +172,24 @@ async fn registry_lifecycle() {
     let rg = format!("/subscriptions/{SUB}/resourcegroups/testrg");
     let created = env.put(&rg, &json!({"location": "westus"})).await;
     assert_eq!(created.status, 201, "{}", created.text);
-    assert_eq!(
-        env.put(&rg, &json!({"location": "westus"})).await.status,
-        200
-    );
+    assert_eq!(env.put(&rg, &json!({"location": "westus"})).await.status, 200);
 
-    let reg = format!("/subscriptions/{SUB}/resourceGroups/testrg/providers/Microsoft.ContainerRegistry/registries/newReg01");
-    let put = env
-        .put(
-            &reg,
-            &json!({"location": "westus", "sku": {"name": "Premium"}, "tags": {"a": "b"}}),
-        )
-        .await;
+    let reg =
+        format!("/subscriptions/{SUB}/resourceGroups/testrg/providers/Microsoft.ContainerRegistry/registries/newReg01");
+    let put = env.put(&reg, &json!({"location": "westus", "sku": {"name": "Premium"}, "tags": {"a": "b"}})).await;
     assert_eq!(put.status, 200, "{}", put.text);
     assert_eq!(put.body["properties"]["provisioningState"], "Succeeded");
     assert_eq!(put.body["properties"]["loginServer"], "newreg01.azurecr.io");
-    assert_eq!(
-        put.body["sku"],
-        json!({"name": "Premium", "tier": "Premium"})
-    );
+    assert_eq!(put.body["sku"], json!({"name": "Premium", "tier": "Premium"}));
 
-    let by_sub = env
-        .get(&format!(
-            "/subscriptions/{SUB}/providers/Microsoft.ContainerRegistry/registries"
-        ))
-        .await;
+    let by_sub = env.get(&format!("/subscriptions/{SUB}/providers/Microsoft.ContainerRegistry/registries")).await;
     assert_eq!(by_sub.body["value"].as_array().unwrap().len(), 2);
-    let by_rg =
-        env.get(&format!("/subscriptions/{SUB}/resourceGroups/testrg/providers/Microsoft.ContainerRegistry/registries")).await;
+    let by_rg = env
+        .get(&format!("/subscriptions/{SUB}/resourceGroups/testrg/providers/Microsoft.ContainerRegistry/registries"))
+        .await;
     assert_eq!(by_rg.body["value"].as_array().unwrap().len(), 1);
 
-    let patched = env
-        .patch(
-            &reg,
-            &json!({"tags": {"c": "d"}, "properties": {"adminUserEnabled": true}}),
-        )
-        .await;
+    let patched = env.patch(&reg, &json!({"tags": {"c": "d"}, "properties": {"adminUserEnabled": true}})).await;
     assert_eq!(patched.status, 200);
     assert_eq!(patched.body["tags"], json!({"c": "d"}));
     assert_eq!(patched.body["properties"]["adminUserEnabled"], true);
@@ -278,8 +221,5 @@ async fn urls_follow_the_host_the_client_used() {
         .unwrap();
     assert_eq!(r.status(), 201);
     let op = r.headers()["azure-asyncoperation"].to_str().unwrap();
-    assert!(
-        op.starts_with("https://arm.example.test:4443/subscriptions/"),
-        "{op}"
-    );
+    assert!(op.starts_with("https://arm.example.test:4443/subscriptions/"), "{op}");
 }

@@ -29,54 +29,28 @@ async fn locations_have_arm_shape() {
     assert_eq!(value.len(), 62);
     let find = |n: &str| value.iter().find(|v| v["name"] == n).unwrap().clone();
     let eastus = find("eastus");
-    assert_eq!(
-        eastus["id"],
-        format!("/subscriptions/{SUB}/locations/eastus")
-    );
+    assert_eq!(eastus["id"], format!("/subscriptions/{SUB}/locations/eastus"));
     assert_eq!(eastus["type"], "Region");
     assert_eq!(eastus["displayName"], "East US");
     assert_eq!(eastus["metadata"]["regionType"], "Physical");
-    assert!(
-        eastus["metadata"]["latitude"].is_string(),
-        "ARM sends coordinates as strings"
-    );
-    assert!(eastus["metadata"]["latitude"]
-        .as_str()
-        .unwrap()
-        .parse::<f64>()
-        .is_ok());
+    assert!(eastus["metadata"]["latitude"].is_string(), "ARM sends coordinates as strings");
+    assert!(eastus["metadata"]["latitude"].as_str().unwrap().parse::<f64>().is_ok());
     assert_eq!(eastus["metadata"]["pairedRegion"][0]["name"], "westus");
-    assert_eq!(
-        eastus["metadata"]["pairedRegion"][0]["id"],
-        format!("/subscriptions/{SUB}/locations/westus")
-    );
+    assert_eq!(eastus["metadata"]["pairedRegion"][0]["id"], format!("/subscriptions/{SUB}/locations/westus"));
     assert_eq!(eastus["availabilityZoneMappings"][0]["logicalZone"], "1");
     assert!(eastus["metadata"]["geographyGroup"].is_string());
-    let no_zones = value
-        .iter()
-        .find(|v| v.get("availabilityZoneMappings").is_none());
-    assert!(
-        no_zones.is_some(),
-        "regions without zones omit the mappings"
-    );
+    let no_zones = value.iter().find(|v| v.get("availabilityZoneMappings").is_none());
+    assert!(no_zones.is_some(), "regions without zones omit the mappings");
 }
 
 #[tokio::test]
 async fn resources_list_and_filter() {
     let env = start().await;
     let all = env.get(&format!("/subscriptions/{SUB}/resources")).await;
-    let types: Vec<&str> = all.body["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["type"].as_str().unwrap())
-        .collect();
+    let types: Vec<&str> = all.body["value"].as_array().unwrap().iter().map(|v| v["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
-        vec![
-            "Microsoft.ContainerRegistry/registries",
-            "Microsoft.ContainerRegistry/registries/replications"
-        ]
+        vec!["Microsoft.ContainerRegistry/registries", "Microsoft.ContainerRegistry/registries/replications"]
     );
 
     let filtered = env
@@ -92,11 +66,7 @@ async fn resources_list_and_filter() {
     assert_eq!(value[0]["location"], "eastus");
     assert_eq!(value[0]["sku"]["name"], "Premium");
 
-    let bad = env
-        .get(&format!(
-            "/subscriptions/{SUB}/resources?$filter=name%20gt%201"
-        ))
-        .await;
+    let bad = env.get(&format!("/subscriptions/{SUB}/resources?$filter=name%20gt%201")).await;
     assert_eq!(bad.status, 400);
 }
 
@@ -109,9 +79,7 @@ async fn resource_groups_and_case_insensitive_paths() {
         assert_eq!(r.body["location"], "eastus");
         assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
     }
-    let groups = env
-        .get(&format!("/subscriptions/{SUB}/resourcegroups"))
-        .await;
+    let groups = env.get(&format!("/subscriptions/{SUB}/resourcegroups")).await;
     assert_eq!(groups.body["value"][0]["name"], RG);
     let lower = format!(
         "/subscriptions/{SUB}/resourcegroups/MyResourceGroup/providers/microsoft.containerregistry/registries/myacr0007/replications"
@@ -123,37 +91,19 @@ async fn resource_groups_and_case_insensitive_paths() {
 async fn arm_headers_on_every_response() {
     let env = start().await;
     let url = format!("{}{}", env.base, with_api(&replications_path()));
-    let r = env
-        .http
-        .get(url)
-        .header("x-ms-correlation-request-id", "corr-1")
-        .send()
-        .await
-        .unwrap();
+    let r = env.http.get(url).header("x-ms-correlation-request-id", "corr-1").send().await.unwrap();
     let h = r.headers();
     assert_eq!(h["content-type"], "application/json; charset=utf-8");
     assert_eq!(h["cache-control"], "no-cache");
     assert_eq!(h["x-ms-correlation-request-id"], "corr-1");
     assert!(h.contains_key("x-ms-request-id"));
     assert!(h.contains_key("x-ms-ratelimit-remaining-subscription-reads"));
-    assert!(h["api-supported-versions"]
-        .to_str()
-        .unwrap()
-        .contains("2025-04-01"));
+    assert!(h["api-supported-versions"].to_str().unwrap().contains("2025-04-01"));
 
-    let put = env
-        .put(
-            &replication_path("westus2"),
-            &serde_json::json!({"location": "westus2"}),
-        )
-        .await;
-    assert!(put
-        .header("x-ms-ratelimit-remaining-subscription-writes")
-        .is_some());
+    let put = env.put(&replication_path("westus2"), &serde_json::json!({"location": "westus2"})).await;
+    assert!(put.header("x-ms-ratelimit-remaining-subscription-writes").is_some());
     let del = env.delete(&replication_path("westus3")).await;
-    assert!(del
-        .header("x-ms-ratelimit-remaining-subscription-deletes")
-        .is_some());
+    assert!(del.header("x-ms-ratelimit-remaining-subscription-deletes").is_some());
     assert!(del.header("x-ms-request-id").is_some());
     // Errors carry them too.
     let err = env.get("/nothing").await;
@@ -168,19 +118,10 @@ async fn follow_pages(env: &Env, first: &str) -> (Vec<String>, usize) {
         let r = env.get(&url).await;
         assert_eq!(r.status, 200, "{}", r.text);
         pages += 1;
-        names.extend(
-            r.body["value"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v["name"].as_str().unwrap().to_owned()),
-        );
+        names.extend(r.body["value"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_owned()));
         next = r.body["nextLink"].as_str().map(str::to_owned);
         if let Some(link) = &next {
-            assert!(
-                link.starts_with(&env.base),
-                "absolute on the emulator: {link}"
-            );
+            assert!(link.starts_with(&env.base), "absolute on the emulator: {link}");
             assert!(link.contains("$skipToken="), "{link}");
             assert!(link.contains("api-version="), "{link}");
         }
@@ -194,57 +135,31 @@ async fn replication_list_pages_with_next_link() {
     for loc in ["westus", "westeurope", "japaneast", "brazilsouth"] {
         registry = registry.with_replica(SeedReplica::user(loc, loc));
     }
-    let config = EmulatorConfig {
-        page_size: 2,
-        ..test_config(Seed::empty().with_registry(registry))
-    };
+    let config = EmulatorConfig { page_size: 2, ..test_config(Seed::empty().with_registry(registry)) };
     let env = start_with(config).await;
     let (names, pages) = follow_pages(&env, &replications_path()).await;
-    assert_eq!(
-        names,
-        vec!["eastus", "westus", "westeurope", "japaneast", "brazilsouth"]
-    );
+    assert_eq!(names, vec!["eastus", "westus", "westeurope", "japaneast", "brazilsouth"]);
     assert_eq!(pages, 3);
 
-    let bad = env
-        .get(&format!(
-            "{}?$skipToken=zzz&api-version={API}",
-            replications_path()
-        ))
-        .await;
+    let bad = env.get(&format!("{}?$skipToken=zzz&api-version={API}", replications_path())).await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.code(), "InvalidSkipToken");
 }
 
 #[tokio::test]
 async fn registry_and_resource_lists_page_too() {
-    let seed = Seed::docs_example()
-        .with_registry(SeedRegistry::standard(SUB, "otherrg", "second01", "westus"));
-    let env = start_with(EmulatorConfig {
-        page_size: 1,
-        ..test_config(seed)
-    })
-    .await;
-    let (names, pages) = follow_pages(
-        &env,
-        &format!("/subscriptions/{SUB}/providers/Microsoft.ContainerRegistry/registries"),
-    )
-    .await;
+    let seed = Seed::docs_example().with_registry(SeedRegistry::standard(SUB, "otherrg", "second01", "westus"));
+    let env = start_with(EmulatorConfig { page_size: 1, ..test_config(seed) }).await;
+    let (names, pages) =
+        follow_pages(&env, &format!("/subscriptions/{SUB}/providers/Microsoft.ContainerRegistry/registries")).await;
     assert_eq!(names, vec![REG, "second01"]);
     assert_eq!(pages, 2);
 
     // The $filter survives into nextLink.
     let filter = "$filter=resourceType%20eq%20%27Microsoft.ContainerRegistry%2Fregistries%27";
-    let first = env
-        .get(&format!(
-            "/subscriptions/{SUB}/resources?{filter}&api-version={API}"
-        ))
-        .await;
+    let first = env.get(&format!("/subscriptions/{SUB}/resources?{filter}&api-version={API}")).await;
     let link = first.body["nextLink"].as_str().unwrap();
     let second = env.get(link).await;
-    assert_eq!(
-        second.body["value"][0]["type"],
-        "Microsoft.ContainerRegistry/registries"
-    );
+    assert_eq!(second.body["value"][0]["type"], "Microsoft.ContainerRegistry/registries");
     assert!(second.body.get("nextLink").is_none_or(Value::is_null));
 }

@@ -10,16 +10,11 @@ use serde_json::json;
 use crate::support::*;
 
 fn temp_state() -> PathBuf {
-    std::env::temp_dir()
-        .join(format!("replimap-emu-{}", uuid::Uuid::new_v4()))
-        .join("state.json")
+    std::env::temp_dir().join(format!("replimap-emu-{}", uuid::Uuid::new_v4())).join("state.json")
 }
 
 fn config_with_state(path: &Path) -> EmulatorConfig {
-    EmulatorConfig {
-        state_file: Some(path.to_path_buf()),
-        ..test_config(Seed::docs_example())
-    }
+    EmulatorConfig { state_file: Some(path.to_path_buf()), ..test_config(Seed::docs_example()) }
 }
 
 #[tokio::test]
@@ -27,12 +22,7 @@ async fn replicas_survive_a_restart() {
     let path = temp_state();
     let env = start_with(config_with_state(&path)).await;
     assert!(path.exists(), "written at start");
-    let put = env
-        .put(
-            &replication_path("japaneast"),
-            &json!({"location": "japaneast", "tags": {"k": "v"}}),
-        )
-        .await;
+    let put = env.put(&replication_path("japaneast"), &json!({"location": "japaneast", "tags": {"k": "v"}})).await;
     assert_eq!(put.status, 201);
     env.handle.shutdown().await;
 
@@ -48,12 +38,8 @@ async fn replicas_survive_a_restart() {
     assert_eq!(del.status, 202);
     again.handle.shutdown().await;
     let third = Emulator::try_new(config_with_state(&path)).unwrap();
-    let names: Vec<String> = third
-        .replications(SUB, RG, REG)
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap().to_owned())
-        .collect();
+    let names: Vec<String> =
+        third.replications(SUB, RG, REG).unwrap().iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect();
     assert_eq!(names, ["eastus"]);
     std::fs::remove_dir_all(path.parent().unwrap()).ok();
 }
@@ -83,44 +69,18 @@ async fn out_of_band_changes() {
     let path = "/registries/myACR0007/replications";
     assert_eq!(env.admin(Method::POST, path, Some(&rep)).await.status, 204);
     let broken = json!({"provisioningState": "failed", "message": "Region outage."});
-    let patched = env
-        .admin(Method::PATCH, &format!("{path}/japaneast"), Some(&broken))
-        .await;
+    let patched = env.admin(Method::PATCH, &format!("{path}/japaneast"), Some(&broken)).await;
     assert_eq!(patched.status, 204, "{}", patched.text);
     let got = env.get(&replication_path("japaneast")).await;
     assert_eq!(got.body["location"], "japaneast");
     assert_eq!(got.body["properties"]["provisioningState"], "Failed");
-    assert_eq!(
-        got.body["properties"]["status"]["message"],
-        "Region outage."
-    );
+    assert_eq!(got.body["properties"]["status"]["message"], "Region outage.");
 
     // …and disappears, as does the other registry.
-    assert_eq!(
-        env.admin(Method::DELETE, &format!("{path}/japaneast"), None)
-            .await
-            .status,
-        204
-    );
+    assert_eq!(env.admin(Method::DELETE, &format!("{path}/japaneast"), None).await.status, 204);
     assert_eq!(env.replica_names().await, ["eastus"]);
-    assert_eq!(
-        env.admin(Method::DELETE, "/registries/otherACR01", None)
-            .await
-            .status,
-        204
-    );
-    assert_eq!(
-        env.admin(Method::DELETE, "/registries/otherACR01", None)
-            .await
-            .status,
-        404
-    );
-    let bad = env
-        .admin(
-            Method::PATCH,
-            &format!("{path}/eastus"),
-            Some(&json!({"provisioningState": "Broken"})),
-        )
-        .await;
+    assert_eq!(env.admin(Method::DELETE, "/registries/otherACR01", None).await.status, 204);
+    assert_eq!(env.admin(Method::DELETE, "/registries/otherACR01", None).await.status, 404);
+    let bad = env.admin(Method::PATCH, &format!("{path}/eastus"), Some(&json!({"provisioningState": "Broken"}))).await;
     assert_eq!(bad.status, 400);
 }

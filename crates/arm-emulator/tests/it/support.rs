@@ -46,9 +46,7 @@ impl Resp {
     }
 
     pub fn code(&self) -> &str {
-        self.body["error"]["code"]
-            .as_str()
-            .unwrap_or("<no error code>")
+        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
     }
 
     pub fn message(&self) -> &str {
@@ -63,12 +61,7 @@ pub struct Env {
 }
 
 pub fn test_config(seed: Seed) -> EmulatorConfig {
-    EmulatorConfig {
-        provisioning_delay: DELAY,
-        update_delay: DELAY,
-        seed,
-        ..Default::default()
-    }
+    EmulatorConfig { provisioning_delay: DELAY, update_delay: DELAY, seed, ..Default::default() }
 }
 
 /// The docs example with a 200 ms delay.
@@ -79,71 +72,40 @@ pub async fn start() -> Env {
 pub async fn start_with(config: EmulatorConfig) -> Env {
     let handle = spawn(config).await.expect("emulator starts");
     let base = handle.base_url();
-    Env {
-        handle,
-        base,
-        http: reqwest::Client::new(),
-    }
+    Env { handle, base, http: reqwest::Client::new() }
 }
 
 impl Env {
     /// `path` is relative to the base URL and must carry its own api-version
     /// (use [`with_api`]); absolute URLs are used as-is.
     pub async fn send(&self, method: Method, path: &str, body: Option<&str>) -> Resp {
-        let url = if path.starts_with("http") {
-            path.to_owned()
-        } else {
-            format!("{}{path}", self.base)
-        };
+        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
         let mut req = self.http.request(method, url);
         if let Some(b) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(b.to_owned());
+            req = req.header("content-type", "application/json").body(b.to_owned());
         }
         let resp = req.send().await.expect("request sent");
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let text = resp.text().await.expect("body read");
-        let body = if text.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).expect("JSON body")
-        };
-        Resp {
-            status,
-            headers,
-            text,
-            body,
-        }
+        let body = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON body") };
+        Resp { status, headers, text, body }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        self.send(Method::GET, &with_api_if_relative(path), None)
-            .await
+        self.send(Method::GET, &with_api_if_relative(path), None).await
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> Resp {
-        self.send(
-            Method::PUT,
-            &with_api_if_relative(path),
-            Some(&body.to_string()),
-        )
-        .await
+        self.send(Method::PUT, &with_api_if_relative(path), Some(&body.to_string())).await
     }
 
     pub async fn patch(&self, path: &str, body: &Value) -> Resp {
-        self.send(
-            Method::PATCH,
-            &with_api_if_relative(path),
-            Some(&body.to_string()),
-        )
-        .await
+        self.send(Method::PATCH, &with_api_if_relative(path), Some(&body.to_string())).await
     }
 
     pub async fn delete(&self, path: &str) -> Resp {
-        self.send(Method::DELETE, &with_api_if_relative(path), None)
-            .await
+        self.send(Method::DELETE, &with_api_if_relative(path), None).await
     }
 
     /// Polls an Azure-AsyncOperation URL until a terminal status; returns the
@@ -158,10 +120,7 @@ impl Env {
             if matches!(status.as_str(), "Succeeded" | "Failed" | "Canceled") {
                 return (r.body, running);
             }
-            assert!(
-                r.header("azure-asyncoperation").is_some(),
-                "running status re-sends the header"
-            );
+            assert!(r.header("azure-asyncoperation").is_some(), "running status re-sends the header");
             running += 1;
             assert!(Instant::now() < deadline, "operation never finished");
             tokio::time::sleep(Duration::from_millis(40)).await;
@@ -181,10 +140,7 @@ impl Env {
                 return (r.status, accepted);
             }
             accepted += 1;
-            url = r
-                .header("location")
-                .expect("202 carries Location")
-                .to_owned();
+            url = r.header("location").expect("202 carries Location").to_owned();
             assert!(Instant::now() < deadline, "delete never finished");
             tokio::time::sleep(Duration::from_millis(40)).await;
         }
@@ -194,18 +150,12 @@ impl Env {
     pub async fn replica_names(&self) -> Vec<String> {
         let r = self.get(&replications_path()).await;
         assert_eq!(r.status, 200, "{}", r.text);
-        r.body["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v["name"].as_str().unwrap().to_owned())
-            .collect()
+        r.body["value"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_owned()).collect()
     }
 
     pub async fn admin(&self, method: Method, path: &str, body: Option<&Value>) -> Resp {
         let body = body.map(Value::to_string);
-        self.send(method, &format!("/_emulator{path}"), body.as_deref())
-            .await
+        self.send(method, &format!("/_emulator{path}"), body.as_deref()).await
     }
 }
 

@@ -10,57 +10,30 @@ use crate::support::*;
 
 #[tokio::test]
 async fn token_bucket_per_subscription_and_kind() {
-    let limits = Throttling {
-        reads: Rate {
-            bucket: 2,
-            refill_per_sec: 5.0,
-        },
-        ..Throttling::arm()
-    };
-    let env = start_with(EmulatorConfig {
-        throttling: Some(limits),
-        ..test_config(Seed::docs_example())
-    })
-    .await;
+    let limits = Throttling { reads: Rate { bucket: 2, refill_per_sec: 5.0 }, ..Throttling::arm() };
+    let env = start_with(EmulatorConfig { throttling: Some(limits), ..test_config(Seed::docs_example()) }).await;
     let first = env.get(&replications_path()).await;
-    assert_eq!(
-        first.header("x-ms-ratelimit-remaining-subscription-reads"),
-        Some("1")
-    );
+    assert_eq!(first.header("x-ms-ratelimit-remaining-subscription-reads"), Some("1"));
     assert_eq!(env.get(&replications_path()).await.status, 200);
     let throttled = env.get(&replications_path()).await;
     assert_eq!(throttled.status, 429);
     assert_eq!(throttled.code(), "SubscriptionRequestsThrottled");
     assert_eq!(throttled.header("retry-after"), Some("1"));
-    assert!(throttled
-        .message()
-        .contains("'read' requests for subscription"));
+    assert!(throttled.message().contains("'read' requests for subscription"));
     // Writes draw from their own bucket.
-    let put = env
-        .put(
-            &replication_path("japaneast"),
-            &json!({"location": "japaneast"}),
-        )
-        .await;
+    let put = env.put(&replication_path("japaneast"), &json!({"location": "japaneast"})).await;
     assert_eq!(put.status, 201);
-    assert_eq!(
-        put.header("x-ms-ratelimit-remaining-subscription-writes"),
-        Some("199")
-    );
+    assert_eq!(put.header("x-ms-ratelimit-remaining-subscription-writes"), Some("199"));
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert_eq!(env.get(&replications_path()).await.status, 200);
 
     // The admin API turns it off (and reports the limits in force).
-    let cfg = env
-        .admin(Method::POST, "/config", Some(&json!({"throttling": false})))
-        .await;
+    let cfg = env.admin(Method::POST, "/config", Some(&json!({"throttling": false}))).await;
     assert_eq!(cfg.body["throttling"], false);
     for _ in 0..5 {
         assert_eq!(env.get(&replications_path()).await.status, 200);
     }
-    let on = env
-        .admin(Method::POST, "/config", Some(&json!({"throttling": true})))
-        .await;
+    let on = env.admin(Method::POST, "/config", Some(&json!({"throttling": true}))).await;
     assert_eq!(on.body["throttling"]["reads"]["bucket"], 250);
     assert_eq!(on.body["throttling"]["deletes"]["refillPerSec"], 10.0);
 }
@@ -68,14 +41,11 @@ async fn token_bucket_per_subscription_and_kind() {
 #[tokio::test]
 async fn recreate_right_after_delete_conflicts() {
     let env = start().await;
-    env.handle
-        .emulator()
-        .add_fault(FaultRule::recreate_conflict(Duration::from_secs(30)).times(1));
+    env.handle.emulator().add_fault(FaultRule::recreate_conflict(Duration::from_secs(30)).times(1));
     let path = replication_path("japaneast");
     let body = json!({"location": "japaneast"});
     let put = env.put(&path, &body).await;
-    env.poll_async(put.header("azure-asyncoperation").unwrap())
-        .await;
+    env.poll_async(put.header("azure-asyncoperation").unwrap()).await;
     let del = env.delete(&path).await;
     env.poll_location(del.header("location").unwrap()).await;
 
@@ -91,14 +61,8 @@ async fn recreate_right_after_delete_conflicts() {
     // The rule was used up: the next delete leaves no tombstone.
     let other = replication_path("westeurope");
     let put = env.put(&other, &json!({"location": "westeurope"})).await;
-    env.poll_async(put.header("azure-asyncoperation").unwrap())
-        .await;
+    env.poll_async(put.header("azure-asyncoperation").unwrap()).await;
     let del = env.delete(&other).await;
     env.poll_location(del.header("location").unwrap()).await;
-    assert_eq!(
-        env.put(&other, &json!({"location": "westeurope"}))
-            .await
-            .status,
-        201
-    );
+    assert_eq!(env.put(&other, &json!({"location": "westeurope"})).await.status, 201);
 }

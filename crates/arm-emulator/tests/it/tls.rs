@@ -16,14 +16,9 @@ struct TlsEnv {
 async fn start_tls() -> TlsEnv {
     let identity = TlsIdentity::generate(&[]).unwrap();
     let ca = reqwest::Certificate::from_pem(identity.ca_pem().as_bytes()).unwrap();
-    let http = reqwest::Client::builder()
-        .add_root_certificate(ca)
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().add_root_certificate(ca).build().unwrap();
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-    let handle = spawn_tls_on(addr, test_config(Seed::docs_example()), identity)
-        .await
-        .unwrap();
+    let handle = spawn_tls_on(addr, test_config(Seed::docs_example()), identity).await.unwrap();
     TlsEnv { handle, http }
 }
 
@@ -37,15 +32,8 @@ impl TlsEnv {
 async fn https_serves_arm_and_emits_https_urls() {
     let env = start_tls().await;
     assert!(env.handle.base_url().starts_with("https://127.0.0.1:"));
-    let subs: Value = env
-        .http
-        .get(env.url("/subscriptions?api-version=2022-12-01"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let subs: Value =
+        env.http.get(env.url("/subscriptions?api-version=2022-12-01")).send().await.unwrap().json().await.unwrap();
     assert_eq!(subs["value"][0]["subscriptionId"], SUB);
 
     let put = env
@@ -61,14 +49,8 @@ async fn https_serves_arm_and_emits_https_urls() {
 
     // The same certificate is valid for `localhost`.
     let port = env.handle.addr().port();
-    let local = env
-        .http
-        .get(format!(
-            "https://localhost:{port}/subscriptions?api-version=2022-12-01"
-        ))
-        .send()
-        .await
-        .unwrap();
+    let local =
+        env.http.get(format!("https://localhost:{port}/subscriptions?api-version=2022-12-01")).send().await.unwrap();
     assert_eq!(local.status(), 200);
     env.handle.shutdown().await;
 }
@@ -77,17 +59,8 @@ async fn https_serves_arm_and_emits_https_urls() {
 async fn untrusted_clients_fail_the_handshake_without_harming_others() {
     let env = start_tls().await;
     let stranger = reqwest::Client::new();
-    assert!(stranger
-        .get(env.url("/subscriptions"))
-        .send()
-        .await
-        .is_err());
-    let ok = env
-        .http
-        .get(env.url("/subscriptions?api-version=2022-12-01"))
-        .send()
-        .await
-        .unwrap();
+    assert!(stranger.get(env.url("/subscriptions")).send().await.is_err());
+    let ok = env.http.get(env.url("/subscriptions?api-version=2022-12-01")).send().await.unwrap();
     assert_eq!(ok.status(), 200);
 }
 
@@ -107,10 +80,7 @@ async fn cloud_metadata_points_at_the_emulator() {
     let root = env.url("/");
     assert_eq!(meta["resourceManager"], root.as_str());
     assert_eq!(meta["authentication"]["loginEndpoint"], root.as_str());
-    assert_eq!(
-        meta["authentication"]["audiences"][0],
-        "https://management.core.windows.net/"
-    );
+    assert_eq!(meta["authentication"]["audiences"][0], "https://management.core.windows.net/");
     assert_eq!(meta["suffixes"]["acrLoginServer"], "azurecr.io");
 }
 
@@ -129,10 +99,7 @@ async fn oidc_discovery_and_client_credentials_token() {
         .unwrap();
     let token_url = oidc["token_endpoint"].as_str().unwrap().to_owned();
     assert_eq!(token_url, env.url(&format!("/{tenant}/oauth2/v2.0/token")));
-    assert!(oidc["authorization_endpoint"]
-        .as_str()
-        .unwrap()
-        .starts_with(&env.url(&format!("/{tenant}/"))));
+    assert!(oidc["authorization_endpoint"].as_str().unwrap().starts_with(&env.url(&format!("/{tenant}/"))));
 
     let form = [
         ("grant_type", "client_credentials"),
@@ -140,30 +107,13 @@ async fn oidc_discovery_and_client_credentials_token() {
         ("client_secret", "s"),
         ("scope", "https://management.core.windows.net//.default"),
     ];
-    let token: Value = env
-        .http
-        .post(&token_url)
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token: Value = env.http.post(&token_url).form(&form).send().await.unwrap().json().await.unwrap();
     assert_eq!(token["token_type"], "Bearer");
     assert!(token["expires_in"].as_i64().unwrap() > 3000);
-    assert_eq!(
-        token["access_token"].as_str().unwrap().split('.').count(),
-        3
-    );
+    assert_eq!(token["access_token"].as_str().unwrap().split('.').count(), 3);
 
-    let refused = env
-        .http
-        .post(&token_url)
-        .form(&[("grant_type", "password"), ("client_id", "app1")])
-        .send()
-        .await
-        .unwrap();
+    let refused =
+        env.http.post(&token_url).form(&[("grant_type", "password"), ("client_id", "app1")]).send().await.unwrap();
     assert_eq!(refused.status(), 400);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"], "unsupported_grant_type");

@@ -14,11 +14,8 @@ async fn front_end_files_are_served_precompressed_with_an_etag() {
     std::fs::write(site.join("pkg/replimap.wasm"), &wasm).unwrap();
     let mut config = Config::emulator_defaults();
     config.listen = "127.0.0.1:0".parse().unwrap();
-    let options = LeptosOptions::builder()
-        .output_name("replimap")
-        .site_root(site.to_str().unwrap())
-        .site_pkg_dir("pkg")
-        .build();
+    let options =
+        LeptosOptions::builder().output_name("replimap").site_root(site.to_str().unwrap()).site_pkg_dir("pkg").build();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let portal = start(config, options, async {
         let _ = rx.await;
@@ -58,7 +55,8 @@ async fn front_end_files_are_served_precompressed_with_an_etag() {
     assert_eq!(plain, wasm);
 
     assert_ne!(gz_etag, etag, "each encoding has its own tag");
-    let again = http.get(&url).header("accept-encoding", "br").header("if-none-match", etag.clone()).send().await.unwrap();
+    let again =
+        http.get(&url).header("accept-encoding", "br").header("if-none-match", etag.clone()).send().await.unwrap();
     assert_eq!(again.status(), 304, "a reload revalidates for free");
     assert_eq!(again.headers()["etag"], etag);
     assert_eq!(again.headers()["cache-control"], "no-cache");

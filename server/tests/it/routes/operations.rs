@@ -35,7 +35,10 @@ async fn a_create_is_an_operation_that_succeeds() {
 #[tokio::test]
 async fn a_failed_replica_shows_its_arm_error_and_no_duplicate_create() {
     let t = TestPortal::start().await;
-    t.emulator().add_fault(FaultRule::fail_replica_in("westeurope").with_error("ReplicationQuotaExceeded", "No capacity left in West Europe."));
+    t.emulator().add_fault(
+        FaultRule::fail_replica_in("westeurope")
+            .with_error("ReplicationQuotaExceeded", "No capacity left in West Europe."),
+    );
     let mut sse = t.sse(None).await;
     sse.next().await;
     let resp = t.put(&format!("/api/v1/registries/{REG}/replications"), json!({"location": "westeurope"})).await;
@@ -53,7 +56,9 @@ async fn a_failed_replica_shows_its_arm_error_and_no_duplicate_create() {
                 assert!(message.contains("ReplicationQuotaExceeded"), "{message}");
                 error_seen = true;
             }
-            StatusEvent::ReplicationUpserted { replication, .. } if replication.provisioning_state.as_str() == "Failed" => {
+            StatusEvent::ReplicationUpserted { replication, .. }
+                if replication.provisioning_state.as_str() == "Failed" =>
+            {
                 failed_seen = true
             }
             _ => {}
@@ -73,7 +78,9 @@ async fn throttling_and_server_errors_recover_with_one_create() {
     assert_eq!(op.state, OperationState::Succeeded);
     let stats = t.emulator().request_stats();
     assert_eq!(stats.count_matching("PUT", "/replications/brazilsouth"), 2, "one throttled attempt, one real create");
-    let list = t.wait_for_list(|l| l.iter().any(|r| r["name"] == "brazilsouth" && r["provisioningState"] == "Succeeded")).await;
+    let list = t
+        .wait_for_list(|l| l.iter().any(|r| r["name"] == "brazilsouth" && r["provisioningState"] == "Succeeded"))
+        .await;
     assert_eq!(list.iter().filter(|r| r["location"] == "brazilsouth").count(), 1);
 }
 

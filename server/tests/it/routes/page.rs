@@ -29,18 +29,25 @@ async fn the_table_is_rendered_on_the_server_with_the_data_for_hydration() {
     let html = page(&t, "/").await;
     assert!(html.contains(r#"data-registry="myACR0007""#), "the Premium registry is shown by default");
     assert!(html.contains(r#"data-replication="eastus""#), "the home replica's row is in the HTML");
-    assert!(html.contains(">contosodev — Standard SKU: geo-replication needs Premium<"), "non-Premium explained in the picker");
+    assert!(
+        html.contains(">contosodev — Standard SKU: geo-replication needs Premium<"),
+        "non-Premium explained in the picker"
+    );
     let data = page_data(&html);
     assert_eq!(data.regions.len(), 62);
     assert!(data.loaded && data.emulated);
     assert_eq!(data.settings.stuck_after_secs, 120);
-    assert_eq!(data.registries.iter().map(|r| r.registry.key.name.to_string()).collect::<Vec<_>>(), ["myACR0007", "contosodev"]);
+    assert_eq!(
+        data.registries.iter().map(|r| r.registry.key.name.to_string()).collect::<Vec<_>>(),
+        ["myACR0007", "contosodev"]
+    );
     assert!(data.now_ms > 1_700_000_000_000);
 }
 
 #[tokio::test]
 async fn the_registry_in_the_url_is_the_one_rendered() {
-    let seed = Seed::docs_example().with_registry(SeedRegistry::premium(SUB, "platform-prod", "contosoprod", "westeurope"));
+    let seed =
+        Seed::docs_example().with_registry(SeedRegistry::premium(SUB, "platform-prod", "contosoprod", "westeurope"));
     let t = TestPortal::with_seed(seed).await;
     let html = page(&t, "/?registry=CONTOSOPROD").await;
     assert!(html.contains(r#"data-registry="contosoprod""#), "names match case-insensitively");

@@ -5,7 +5,8 @@ use crate::support::{TestPortal, SUB};
 
 #[tokio::test]
 async fn lists_the_seeded_registry_and_explains_non_premium_ones() {
-    let seed = Seed::docs_example().with_registry(SeedRegistry::standard(SUB, "myresourcegroup", "basicreg01", "westeurope"));
+    let seed =
+        Seed::docs_example().with_registry(SeedRegistry::standard(SUB, "myresourcegroup", "basicreg01", "westeurope"));
     let t = TestPortal::with_seed(seed).await;
     let regs: Vec<RegistrySummary> = t.get("/api/v1/registries").await.json().await.unwrap();
     assert_eq!(regs.len(), 2);
@@ -20,7 +21,8 @@ async fn lists_the_seeded_registry_and_explains_non_premium_ones() {
 
 #[tokio::test]
 async fn the_configured_filter_narrows_the_registries() {
-    let seed = Seed::docs_example().with_registry(SeedRegistry::premium(SUB, "myresourcegroup", "otherreg01", "westeurope"));
+    let seed =
+        Seed::docs_example().with_registry(SeedRegistry::premium(SUB, "myresourcegroup", "otherreg01", "westeurope"));
     let t = TestPortal::with_seed_and(seed, |c| c.filter.registries = vec!["OTHERREG01".into()]).await;
     let regs: Vec<RegistrySummary> = t.get("/api/v1/registries").await.json().await.unwrap();
     assert_eq!(regs.len(), 1);

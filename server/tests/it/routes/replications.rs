@@ -64,7 +64,10 @@ async fn update_changes_routing_and_tags() {
         .unwrap();
     assert_eq!(resp.status(), 202);
     let list = t
-        .wait_for_list(|l| row(l, "japaneast").is_some_and(|r| r["regionEndpointEnabled"] == false && r["provisioningState"] == "Succeeded"))
+        .wait_for_list(|l| {
+            row(l, "japaneast")
+                .is_some_and(|r| r["regionEndpointEnabled"] == false && r["provisioningState"] == "Succeeded")
+        })
         .await;
     assert_eq!(row(&list, "japaneast").unwrap()["tags"]["env"], "prod");
 }

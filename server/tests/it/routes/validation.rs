@@ -16,7 +16,8 @@ async fn expect_error(resp: reqwest::Response, status: u16, code: &str, needle: 
 
 #[tokio::test]
 async fn bad_creates_are_refused_before_arm() {
-    let seed = Seed::docs_example().with_registry(SeedRegistry::standard(SUB, "myresourcegroup", "basicreg01", "westeurope"));
+    let seed =
+        Seed::docs_example().with_registry(SeedRegistry::standard(SUB, "myresourcegroup", "basicreg01", "westeurope"));
     let t = TestPortal::with_seed(seed).await;
     let reps = format!("/api/v1/registries/{REG}/replications");
     // Warm-up: japaneast exists, so the duplicate case has something to hit.
@@ -27,20 +28,59 @@ async fn bad_creates_are_refused_before_arm() {
     expect_error(t.put(&reps, json!({"location": "eastus2euap"})).await, 400, "region_not_available", "canary").await;
     expect_error(t.put(&reps, json!({"location": "East US"})).await, 400, "home_region", "home region").await;
     expect_error(t.put(&reps, json!({"location": "japaneast"})).await, 409, "already_replicated", "japaneast").await;
-    expect_error(t.put(&format!("{reps}/japaneast"), json!({"location": "westus"})).await, 409, "already_replicated", "cannot be changed").await;
-    expect_error(t.put(&format!("{reps}/bad-name"), json!({"location": "westus"})).await, 400, "invalid_name", "letters and digits").await;
-    expect_error(t.put(&reps, json!({"location": "westus", "zoneRedundancy": "Enabled"})).await, 400, "bad_request", "availability zones").await;
-    expect_error(t.put(&reps, json!({"location": "westus2", "tags": {"a/b": "x"}})).await, 400, "bad_request", "'/'").await;
-    expect_error(t.put(&reps, json!({"location": "westus2", "tags": {"k": "v".repeat(257)}})).await, 400, "bad_request", "256").await;
+    expect_error(
+        t.put(&format!("{reps}/japaneast"), json!({"location": "westus"})).await,
+        409,
+        "already_replicated",
+        "cannot be changed",
+    )
+    .await;
+    expect_error(
+        t.put(&format!("{reps}/bad-name"), json!({"location": "westus"})).await,
+        400,
+        "invalid_name",
+        "letters and digits",
+    )
+    .await;
+    expect_error(
+        t.put(&reps, json!({"location": "westus", "zoneRedundancy": "Enabled"})).await,
+        400,
+        "bad_request",
+        "availability zones",
+    )
+    .await;
+    expect_error(t.put(&reps, json!({"location": "westus2", "tags": {"a/b": "x"}})).await, 400, "bad_request", "'/'")
+        .await;
+    expect_error(
+        t.put(&reps, json!({"location": "westus2", "tags": {"k": "v".repeat(257)}})).await,
+        400,
+        "bad_request",
+        "256",
+    )
+    .await;
     expect_error(t.put(&reps, json!({"where": "westus2"})).await, 400, "bad_request", "Invalid request body").await;
-    let not_json = t.http.put(t.url(&reps)).header(replimap_server::CSRF_HEADER, "1").header("content-type", "application/json").body("{").send().await.unwrap();
+    let not_json = t
+        .http
+        .put(t.url(&reps))
+        .header(replimap_server::CSRF_HEADER, "1")
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
     expect_error(not_json, 400, "bad_request", "Invalid request body").await;
 
     let missing = format!("/api/v1/registries/{SUB}/myresourcegroup/nosuchreg1/replications");
     expect_error(t.put(&missing, json!({"location": "westus2"})).await, 404, "registry_not_found", "nosuchreg1").await;
     let basic = format!("/api/v1/registries/{SUB}/myresourcegroup/basicreg01/replications");
     expect_error(t.put(&basic, json!({"location": "westus2"})).await, 409, "not_replicable", "Premium").await;
-    expect_error(t.put("/api/v1/registries/not-a-guid/rg/myACR0007/replications", json!({"location": "westus2"})).await, 400, "invalid_name", "subscription id").await;
+    expect_error(
+        t.put("/api/v1/registries/not-a-guid/rg/myACR0007/replications", json!({"location": "westus2"})).await,
+        400,
+        "invalid_name",
+        "subscription id",
+    )
+    .await;
 
     assert_eq!(t.arm_writes(), writes, "no ARM write may follow a rejected request");
 }
@@ -72,7 +112,15 @@ async fn state_changing_requests_need_the_csrf_header_and_same_origin() {
         .unwrap();
     expect_error(foreign, 403, "csrf_rejected", "evil.example").await;
     for origin in ["null", "https://127.0.0.1:1"] {
-        let resp = t.http.put(&url).header(replimap_server::CSRF_HEADER, "1").header("origin", origin).json(&json!({"location": "westus2"})).send().await.unwrap();
+        let resp = t
+            .http
+            .put(&url)
+            .header(replimap_server::CSRF_HEADER, "1")
+            .header("origin", origin)
+            .json(&json!({"location": "westus2"}))
+            .send()
+            .await
+            .unwrap();
         expect_error(resp, 403, "csrf_rejected", origin).await;
     }
     assert_eq!(t.arm_writes(), 0);
@@ -106,11 +154,24 @@ async fn unknown_host_names_are_refused() {
 async fn zone_redundancy_is_parsed_strictly_and_empty_patches_refused() {
     let t = TestPortal::start().await;
     let reps = format!("/api/v1/registries/{REG}/replications");
-    expect_error(t.put(&reps, json!({"location": "westus2", "zoneRedundancy": "yes"})).await, 400, "bad_request", "zoneRedundancy").await;
+    expect_error(
+        t.put(&reps, json!({"location": "westus2", "zoneRedundancy": "yes"})).await,
+        400,
+        "bad_request",
+        "zoneRedundancy",
+    )
+    .await;
     let url = t.url(&format!("{reps}/eastus"));
     let resp = t.http.patch(&url).header(replimap_server::CSRF_HEADER, "1").json(&json!({})).send().await.unwrap();
     expect_error(resp, 400, "bad_request", "Nothing to change").await;
-    let resp = t.http.patch(t.url(&format!("{reps}/nosuchrep1"))).header(replimap_server::CSRF_HEADER, "1").json(&json!({"tags": {}})).send().await.unwrap();
+    let resp = t
+        .http
+        .patch(t.url(&format!("{reps}/nosuchrep1")))
+        .header(replimap_server::CSRF_HEADER, "1")
+        .json(&json!({"tags": {}}))
+        .send()
+        .await
+        .unwrap();
     expect_error(resp, 404, "not_found", "nosuchrep1").await;
     assert_eq!(t.arm_writes(), 0);
     let resp = t.put(&reps, json!({"location": "westus2", "zoneRedundancy": "enabled"})).await;
@@ -125,7 +186,14 @@ async fn immutable_fields_cannot_be_patched() {
         let resp = t.http.patch(&url).header(replimap_server::CSRF_HEADER, "1").json(&body).send().await.unwrap();
         expect_error(resp, 400, "bad_request", "cannot be changed").await;
     }
-    let resp = t.http.patch(&url).header(replimap_server::CSRF_HEADER, "1").json(&json!({"tags": {"a<b": "x"}})).send().await.unwrap();
+    let resp = t
+        .http
+        .patch(&url)
+        .header(replimap_server::CSRF_HEADER, "1")
+        .json(&json!({"tags": {"a<b": "x"}}))
+        .send()
+        .await
+        .unwrap();
     expect_error(resp, 400, "bad_request", "'<'").await;
     assert_eq!(t.arm_writes(), 0);
 }

@@ -12,10 +12,7 @@ use crate::ops::Operation;
 
 fn find(ctx: &Ctx, op: &str) -> ArmResult<Operation> {
     ctx.emu.store().operation(op).cloned().ok_or_else(|| {
-        ArmError::not_found(
-            a::OPERATION_NOT_FOUND_CODE,
-            format!("The operation '{op}' could not be found."),
-        )
+        ArmError::not_found(a::OPERATION_NOT_FOUND_CODE, format!("The operation '{op}' could not be found."))
     })
 }
 
@@ -25,12 +22,7 @@ pub(crate) fn status(ctx: &Ctx, op: &str) -> ArmResult<Response> {
     let body = op.status_body();
     if op.is_running() {
         let url = ctx.url(&op.poll_path);
-        Ok(with_async_operation(
-            StatusCode::OK,
-            &body,
-            &url,
-            ctx.retry_after(),
-        ))
+        Ok(with_async_operation(StatusCode::OK, &body, &url, ctx.retry_after()))
     } else {
         Ok(ok(&body))
     }
@@ -42,11 +34,7 @@ pub(crate) fn result(ctx: &Ctx, op: &str) -> ArmResult<Response> {
         return Ok(accepted(&ctx.url(&op.poll_path), ctx.retry_after()));
     }
     match op.error {
-        Some((code, message)) => Err(ArmError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &code,
-            message,
-        )),
+        Some((code, message)) => Err(ArmError::new(StatusCode::INTERNAL_SERVER_ERROR, &code, message)),
         None => Ok(empty(StatusCode::OK)),
     }
 }

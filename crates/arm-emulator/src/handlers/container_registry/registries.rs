@@ -37,14 +37,8 @@ pub(crate) fn not_found(reg: &str, rg: &str) -> ArmError {
 pub(crate) fn get(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Response> {
     let store = ctx.emu.store();
     store.require_rg(sub, rg)?;
-    let idx = store
-        .registry_index(sub, rg, reg)
-        .ok_or_else(|| not_found(reg, rg))?;
-    let doc = store
-        .registries
-        .get(idx)
-        .map(|r| &r.doc)
-        .ok_or_else(|| not_found(reg, rg))?;
+    let idx = store.registry_index(sub, rg, reg).ok_or_else(|| not_found(reg, rg))?;
+    let doc = store.registries.get(idx).map(|r| &r.doc).ok_or_else(|| not_found(reg, rg))?;
     Ok(ok(doc))
 }
 
@@ -58,11 +52,7 @@ pub(crate) fn delete(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Res
         return Ok(empty(StatusCode::NO_CONTENT));
     };
     let (id, home, running) = match store.registries.get(idx) {
-        Some(r) => (
-            r.id().to_owned(),
-            r.location().to_owned(),
-            r.active_op.clone(),
-        ),
+        Some(r) => (r.id().to_owned(), r.location().to_owned(), r.active_op.clone()),
         None => return Ok(empty(StatusCode::NO_CONTENT)),
     };
     // A repeated DELETE while one is running points at the same operation.

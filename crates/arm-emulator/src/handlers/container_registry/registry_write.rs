@@ -35,11 +35,7 @@ fn sku(body: &Map<String, Value>) -> ArmResult<Option<String>> {
     SKUS.iter()
         .find(|s| s.eq_ignore_ascii_case(name))
         .map(|s| Some((*s).to_owned()))
-        .ok_or_else(|| {
-            ArmError::invalid_content(format!(
-                "'{name}' is not a valid SKU name; use one of {SKUS:?}"
-            ))
-        })
+        .ok_or_else(|| ArmError::invalid_content(format!("'{name}' is not a valid SKU name; use one of {SKUS:?}")))
 }
 
 /// Copies writable properties from the request into the document.
@@ -47,10 +43,7 @@ fn merge_properties(doc: &mut Value, props: &Map<String, Value>) -> ArmResult<()
     validate::opt_bool(props, "adminUserEnabled")?;
     validate::zone_redundancy(props)?;
     if let Some(target) = doc.get_mut("properties").and_then(Value::as_object_mut) {
-        for (k, v) in props
-            .iter()
-            .filter(|(k, _)| !READ_ONLY.contains(&k.as_str()))
-        {
+        for (k, v) in props.iter().filter(|(k, _)| !READ_ONLY.contains(&k.as_str())) {
             target.insert(k.clone(), v.clone());
         }
     }
@@ -73,10 +66,7 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Respon
     let at = docs::now();
 
     if let Some(idx) = store.registry_index(sub, rg, reg) {
-        let entry = store
-            .registries
-            .get_mut(idx)
-            .ok_or_else(|| not_found(reg, rg))?;
+        let entry = store.registries.get_mut(idx).ok_or_else(|| not_found(reg, rg))?;
         check_writable(entry, reg)?;
         if entry.location() != location {
             return Err(location_immutable(reg, entry.location(), rg, &location));
@@ -103,16 +93,7 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Respon
     }
     let sku = sku.ok_or_else(|| ArmError::invalid_content("'sku' is required"))?;
     let id = docs::registry_id(sub, rg, reg);
-    let mut doc = docs::registry(
-        NewRegistry {
-            id: &id,
-            name: reg,
-            location: &location,
-            sku: &sku,
-            tags,
-        },
-        &at,
-    );
+    let mut doc = docs::registry(NewRegistry { id: &id, name: reg, location: &location, sku: &sku, tags }, &at);
     merge_properties(&mut doc, &props)?;
     store.registries.push(RegistryEntry {
         sub: sub.to_owned(),
@@ -130,16 +111,11 @@ pub(crate) fn patch(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Resp
     let body = ctx.json_body()?;
     let mut store = ctx.emu.store();
     store.require_rg(sub, rg)?;
-    let idx = store
-        .registry_index(sub, rg, reg)
-        .ok_or_else(|| not_found(reg, rg))?;
+    let idx = store.registry_index(sub, rg, reg).ok_or_else(|| not_found(reg, rg))?;
     let tags = validate::tags(&body)?;
     let props = validate::properties(&body)?;
     let sku = sku(&body)?;
-    let entry = store
-        .registries
-        .get_mut(idx)
-        .ok_or_else(|| not_found(reg, rg))?;
+    let entry = store.registries.get_mut(idx).ok_or_else(|| not_found(reg, rg))?;
     check_writable(entry, reg)?;
     if let Some(t) = tags {
         entry.doc["tags"] = Value::Object(t);

@@ -54,14 +54,8 @@ fn check_immutable(existing: &ReplicaEntry, body: &Body, rep: &str, rg: &str) ->
     if !body.location.is_empty() && !old_location.eq_ignore_ascii_case(&body.location) {
         return Err(location_immutable(rep, old_location, rg, &body.location));
     }
-    let old_zr = prop(&existing.doc, "zoneRedundancy")
-        .and_then(Value::as_str)
-        .unwrap_or("Disabled");
-    if body
-        .zone_redundancy
-        .as_deref()
-        .is_some_and(|zr| zr != old_zr)
-    {
+    let old_zr = prop(&existing.doc, "zoneRedundancy").and_then(Value::as_str).unwrap_or("Disabled");
+    if body.zone_redundancy.as_deref().is_some_and(|zr| zr != old_zr) {
         return Err(ArmError::bad_request(
             a::ZONE_REDUNDANCY_IMMUTABLE_CODE,
             format!("Zone redundancy of replication '{rep}' cannot be changed after it is created (it is {old_zr})."),
@@ -78,10 +72,7 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmRe
     validate::acr_name(rep)?;
     let body = parse(&raw, true)?;
     if !registry.sku().eq_ignore_ascii_case("Premium") {
-        return Err(ArmError::bad_request(
-            a::NOT_PREMIUM_CODE,
-            a::NOT_PREMIUM_MESSAGE,
-        ));
+        return Err(ArmError::bad_request(a::NOT_PREMIUM_CODE, a::NOT_PREMIUM_MESSAGE));
     }
     if registry.active_op.is_some() {
         return Err(ArmError::operation_in_progress(reg));
@@ -96,26 +87,11 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmRe
         if unchanged {
             return Ok(ok(&existing.doc));
         }
-        let update = Body {
-            tags: Some(tags),
-            region_endpoint_enabled: Some(ree),
-            ..body
-        };
+        let update = Body { tags: Some(tags), region_endpoint_enabled: Some(ree), ..body };
         let registry_id = registry.id().to_owned();
-        return start_update(
-            ctx,
-            &mut store,
-            &registry_id,
-            (rg, reg, rep),
-            update,
-            timings.update_delay,
-        );
+        return start_update(ctx, &mut store, &registry_id, (rg, reg, rep), update, timings.update_delay);
     }
-    if let Some(other) = registry
-        .replicas
-        .iter()
-        .find(|r| docs::str_field(&r.doc, "location") == body.location)
-    {
+    if let Some(other) = registry.replicas.iter().find(|r| docs::str_field(&r.doc, "location") == body.location) {
         return Err(ArmError::conflict(
             a::DUPLICATE_LOCATION_CODE,
             format!(
@@ -130,14 +106,7 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmRe
     let registry = store.parent_registry_mut(sub, rg, reg)?;
     add_home_replica_if_first(registry, &body.location);
     let failure = ctx.emu.faults_mut().take_replica_failure(&body.location);
-    let op = start_op(
-        &mut store,
-        OpKind::CreateReplica,
-        &registry_id,
-        rep,
-        timings.provisioning_delay,
-        failure,
-    );
+    let op = start_op(&mut store, OpKind::CreateReplica, &registry_id, rep, timings.provisioning_delay, failure);
     let new = NewReplica {
         registry_id: &registry_id,
         name: rep,
@@ -150,40 +119,19 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmRe
     };
     let doc = docs::replica(new, &docs::now());
     if let Some(registry) = store.registry_by_id_mut(&registry_id) {
-        registry.replicas.push(ReplicaEntry {
-            doc: doc.clone(),
-            active_op: Some(op.clone()),
-        });
+        registry.replicas.push(ReplicaEntry { doc: doc.clone(), active_op: Some(op.clone()) });
     }
-    let url = ctx.url(&format!(
-        "{}/operationStatuses/{op}",
-        docs::replication_id(&registry_id, rep)
-    ));
-    Ok(with_async_operation(
-        StatusCode::CREATED,
-        &doc,
-        &url,
-        ctx.retry_after(),
-    ))
+    let url = ctx.url(&format!("{}/operationStatuses/{op}", docs::replication_id(&registry_id, rep)));
+    Ok(with_async_operation(StatusCode::CREATED, &doc, &url, ctx.retry_after()))
 }
 
 /// 409 while a tombstone left by a `recreateConflictMs` fault is active.
-fn recreate_allowed(
-    store: &mut Store,
-    registry_id: &str,
-    rep: &str,
-    location: &str,
-) -> ArmResult<()> {
+fn recreate_allowed(store: &mut Store, registry_id: &str, rep: &str, location: &str) -> ArmResult<()> {
     let now = Instant::now();
     let Some(t) = store.recreate_blocked(registry_id, rep, location, now) else {
         return Ok(());
     };
-    let secs = t
-        .until
-        .saturating_duration_since(now)
-        .as_secs_f64()
-        .ceil()
-        .max(1.0) as u64;
+    let secs = t.until.saturating_duration_since(now).as_secs_f64().ceil().max(1.0) as u64;
     let message = t.message.clone().unwrap_or_else(|| {
         format!(
             "The replication '{}' in location '{}' was deleted moments ago and is still being \
@@ -214,13 +162,7 @@ fn add_home_replica_if_first(registry: &mut RegistryEntry, new_location: &str) {
         provisioning_state: "Succeeded",
     };
     let doc = docs::replica(new, &docs::now());
-    registry.replicas.insert(
-        0,
-        ReplicaEntry {
-            doc,
-            active_op: None,
-        },
-    );
+    registry.replicas.insert(0, ReplicaEntry { doc, active_op: None });
 }
 
 /// Only `tags` and `properties.regionEndpointEnabled` are applied.
@@ -229,20 +171,11 @@ pub(crate) fn patch(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> Arm
     let timings = ctx.emu.timings();
     let mut store = ctx.emu.store();
     let registry = store.parent_registry_mut(sub, rg, reg)?;
-    let existing = registry
-        .replica(rep)
-        .ok_or_else(|| not_found(reg, rep, rg))?;
+    let existing = registry.replica(rep).ok_or_else(|| not_found(reg, rep, rg))?;
     let body = parse(&raw, false)?;
     check_immutable(existing, &body, rep, rg)?;
     let registry_id = registry.id().to_owned();
-    start_update(
-        ctx,
-        &mut store,
-        &registry_id,
-        (rg, reg, rep),
-        body,
-        timings.update_delay,
-    )
+    start_update(ctx, &mut store, &registry_id, (rg, reg, rep), body, timings.update_delay)
 }
 
 /// Applies the change, marks the replica `Updating` and answers 201.
@@ -271,16 +204,8 @@ fn start_update(
     replica.active_op = Some(op.clone());
     docs::set_state(&mut replica.doc, "Updating", None, &at);
     docs::touch(&mut replica.doc, &at);
-    let url = ctx.url(&format!(
-        "{}/operationStatuses/{op}",
-        docs::replication_id(registry_id, rep)
-    ));
-    Ok(with_async_operation(
-        StatusCode::CREATED,
-        &replica.doc,
-        &url,
-        ctx.retry_after(),
-    ))
+    let url = ctx.url(&format!("{}/operationStatuses/{op}", docs::replication_id(registry_id, rep)));
+    Ok(with_async_operation(StatusCode::CREATED, &replica.doc, &url, ctx.retry_after()))
 }
 
 fn start_op(

@@ -32,9 +32,7 @@ pub(crate) fn list(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Respo
 pub(crate) fn get(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmResult<Response> {
     let mut store = ctx.emu.store();
     let registry = store.parent_registry_mut(sub, rg, reg)?;
-    let replica = registry
-        .replica(rep)
-        .ok_or_else(|| not_found(reg, rep, rg))?;
+    let replica = registry.replica(rep).ok_or_else(|| not_found(reg, rep, rg))?;
     Ok(ok(&replica.doc))
 }
 
@@ -61,10 +59,7 @@ pub(crate) fn delete(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> Ar
     let registry_id = registry.id().to_owned();
     let running = replica.active_op.clone();
     // A repeated DELETE while one is running points at the same operation.
-    if let Some(op) = running
-        .and_then(|n| store.operation(&n).cloned())
-        .filter(|o| o.kind == OpKind::DeleteReplica)
-    {
+    if let Some(op) = running.and_then(|n| store.operation(&n).cloned()).filter(|o| o.kind == OpKind::DeleteReplica) {
         return Ok(accepted(&ctx.url(&op.poll_path), ctx.retry_after()));
     }
     let (sub_owned, region_owned) = (sub.to_owned(), region.clone());
@@ -90,10 +85,7 @@ pub(crate) fn delete(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> Ar
     });
     let poll_path = store.poll_path(&op);
     // Taking ownership cancels a running create/update of this replica.
-    if let Some(replica) = store
-        .registry_by_id_mut(&registry_id)
-        .and_then(|r| r.replica_mut(rep))
-    {
+    if let Some(replica) = store.registry_by_id_mut(&registry_id).and_then(|r| r.replica_mut(rep)) {
         replica.active_op = Some(op);
         docs::set_state(&mut replica.doc, "Deleting", None, &docs::now());
     }

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Entry point of the browser tests (cargo-leptos `end2end-cmd`, run from end2end/).
-// cargo-leptos starts the portal but does not wait for it, so this polls /healthz for up to
-// 120 s, then runs every tests/*.test.mjs with node's built-in test runner, one file at a
+// Entry point of the browser tests (run from end2end/ by scripts/test, which starts the portal;
+// also cargo-leptos's `end2end-cmd`). The portal may still be starting, so this polls /healthz
+// for up to 120 s, then runs every tests/*.test.mjs with node's built-in test runner, one file at a
 // time (the files share one portal and its emulator state). Exits non-zero on failure.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,9 +40,4 @@ const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ..
   stdio: 'inherit',
   env: { ...process.env, REPLIMAP_URL: base },
 });
-const status = result.status ?? 1;
-// cargo-leptos 0.3.10 exits 0 from `end-to-end` even when the build or this command fails,
-// so scripts/test reads the outcome from this file instead of trusting the exit code.
-mkdirSync(join(here, 'artifacts'), { recursive: true });
-writeFileSync(join(here, 'artifacts', 'run-result.json'), JSON.stringify({ status, files: files.length, at: new Date().toISOString() }));
-process.exit(status);
+process.exit(result.status ?? 1);

@@ -186,7 +186,7 @@ mod tests {
         let b = rep("westeurope", "Syncing", true);
         let c = rep("japaneast", "Ready", true);
         let sort = Sort { column: Column::Status, ascending: true };
-        let mut rows = vec![(&b, Some(3)), (&a, Some(1)), (&c, None)];
+        let mut rows = [(&b, Some(3)), (&a, Some(1)), (&c, None)];
         rows.sort_by(|x, y| compare(*x, *y, sort));
         assert_eq!(rows.iter().map(|r| r.0.name.as_str()).collect::<Vec<_>>(), ["eastus", "japaneast", "westeurope"]);
         let since = Sort::default().toggled(Column::Since);

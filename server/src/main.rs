@@ -1,21 +1,34 @@
-//! `replimap`: reads configuration from the environment and serves the portal.
+//! `replimap`: reads configuration (file, environment, flags) and serves the portal.
 
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
 use leptos::config::get_configuration;
 use replimap_server::{start, ArmMode, Config};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")))
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        print!("{}", replimap_server::config::usage());
-        return Ok(());
-    }
     let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
-    let (config, warnings) = Config::load(&env, &args)?;
+    let (config, warnings) = match Config::load(&env, &args) {
+        Ok(loaded) => loaded,
+        Err(e) => match e.downcast::<clap::Error>() {
+            // `load` parses without the environment; the help printed names the variables too.
+            Ok(e) if e.kind() == ErrorKind::DisplayHelp => {
+                print!("{}", replimap_server::config::usage());
+                return Ok(ExitCode::SUCCESS);
+            }
+            Ok(e) => {
+                e.print()?;
+                return Ok(ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)));
+            }
+            Err(e) => return Err(e),
+        },
+    };
     for w in warnings {
         tracing::warn!("{w}");
     }
@@ -27,7 +40,8 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!(url = %emu.base_url(), "no Azure credentials configured: using the embedded ARM emulator");
     }
     println!("replimap is running at {}{}", portal.url(), if emulated { " (embedded ARM emulator)" } else { "" });
-    portal.wait().await
+    portal.wait().await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn shutdown_signal() {

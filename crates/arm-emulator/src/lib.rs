@@ -32,6 +32,7 @@ mod error;
 mod faults;
 mod handlers;
 mod identity;
+mod operation;
 mod ops;
 mod paging;
 mod persist;

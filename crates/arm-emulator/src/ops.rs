@@ -1,88 +1,14 @@
-//! Long-running operations. An operation is due at a fixed instant; the store
-//! is advanced lazily ([`Store::tick`]) at the start of every request, so no
-//! background task is needed and nothing outlives the emulator.
+//! Long-running operations at work on the store: started by a write, finished when due. An
+//! operation is due at a fixed instant; the store is advanced lazily ([`Store::tick`]) at the
+//! start of every request, so no background task is needed and nothing outlives the emulator.
+//! The records themselves live in `operation.rs`, which the store holds without knowing this
+//! module.
 
-use std::time::{Duration, Instant};
-
-use serde_json::{json, Value};
+use std::time::Instant;
 
 use crate::docs;
+use crate::operation::{OpKind, OpRequest, Operation};
 use crate::store::{eq, Store};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OpKind {
-    CreateReplica,
-    UpdateReplica,
-    DeleteReplica,
-    DeleteRegistry,
-}
-
-impl OpKind {
-    /// The status word while running. The real RP answers "Creating" rather
-    /// than ARM's "InProgress" (arm-facts §3).
-    fn running_status(self) -> &'static str {
-        match self {
-            Self::CreateReplica => "Creating",
-            Self::UpdateReplica => "Updating",
-            Self::DeleteReplica | Self::DeleteRegistry => "Deleting",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Operation {
-    /// Operation id, e.g. `replications-<uuid>` (last path segment of the URL).
-    pub name: String,
-    pub kind: OpKind,
-    /// Resource id of the registry the operation works on.
-    pub registry_id: String,
-    /// Replica name, for replica operations.
-    pub replica: Option<String>,
-    /// Path of the polling URL without query: `…/operationStatuses/{name}`
-    /// (Azure-AsyncOperation) or `…/operationResults/{name}` (Location).
-    pub poll_path: String,
-    pub status: String,
-    pub start_time: String,
-    pub end_time: Option<String>,
-    pub due: Instant,
-    pub error: Option<(String, String)>,
-    /// Injected by a `failReplicaIn` fault: the create ends Failed with this.
-    pub failure: Option<(String, String)>,
-}
-
-impl Operation {
-    pub fn is_running(&self) -> bool {
-        self.end_time.is_none()
-    }
-
-    /// Body of `GET …/operationStatuses/{id}` (common-types `OperationStatusResult`).
-    pub fn status_body(&self) -> Value {
-        let mut body = json!({
-            "id": self.poll_path,
-            "name": self.name,
-            "status": self.status,
-            "startTime": self.start_time,
-        });
-        if let Some(end) = &self.end_time {
-            body["endTime"] = end.clone().into();
-        }
-        if let Some((code, message)) = &self.error {
-            body["error"] = json!({ "code": code, "message": message });
-        }
-        body
-    }
-}
-
-/// What a handler asks for when it starts an operation.
-pub(crate) struct OpRequest {
-    pub kind: OpKind,
-    pub registry_id: String,
-    pub replica: Option<String>,
-    /// Builds the polling path from the generated operation id.
-    pub poll_path: Box<dyn Fn(&str) -> String>,
-    pub delay: Duration,
-    pub failure: Option<(String, String)>,
-}
 
 impl Store {
     /// Records a new running operation and returns its id.

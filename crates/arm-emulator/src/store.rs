@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::docs::{self, NewRegistry, NewReplica};
 use crate::error::{ArmError, ArmResult};
-use crate::ops::Operation;
+use crate::operation::Operation;
 use crate::seed::{Seed, SeedRegistry};
 
 pub(crate) struct RgEntry {

@@ -8,7 +8,7 @@ use axum::response::Response;
 use crate::assumptions as a;
 use crate::ctx::{accepted, empty, ok, with_async_operation, Ctx};
 use crate::error::{ArmError, ArmResult};
-use crate::ops::Operation;
+use crate::operation::Operation;
 
 fn find(ctx: &Ctx, op: &str) -> ArmResult<Operation> {
     ctx.emu.store().operation(op).cloned().ok_or_else(|| {

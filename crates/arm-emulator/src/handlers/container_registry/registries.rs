@@ -9,7 +9,7 @@ use super::operation_result_path;
 use crate::ctx::{accepted, empty, ok, Ctx};
 use crate::docs::{self, REGISTRY_TYPE};
 use crate::error::{ArmError, ArmResult};
-use crate::ops::{OpKind, OpRequest};
+use crate::operation::{OpKind, OpRequest};
 use crate::paging;
 use crate::store::eq;
 

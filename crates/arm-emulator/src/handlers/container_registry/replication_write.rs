@@ -15,7 +15,7 @@ use crate::assumptions as a;
 use crate::ctx::{ok, with_async_operation, Ctx};
 use crate::docs::{self, NewReplica, REPLICATION_TYPE};
 use crate::error::{ArmError, ArmResult};
-use crate::ops::{OpKind, OpRequest};
+use crate::operation::{OpKind, OpRequest};
 use crate::store::{RegistryEntry, ReplicaEntry, Store};
 use crate::validate;
 

@@ -12,7 +12,7 @@ use crate::assumptions as a;
 use crate::ctx::{accepted, empty, ok, Ctx};
 use crate::docs;
 use crate::error::{ArmError, ArmResult};
-use crate::ops::{OpKind, OpRequest};
+use crate::operation::{OpKind, OpRequest};
 use crate::paging;
 use crate::store::Tombstone;
 

@@ -1,6 +1,7 @@
 // Page object and browser helpers for the replimap journeys.
 //
 // The DOM contract these rely on (see end2end/README.md for the full list):
+// `#map[data-ready="true"]` once the markers answer keys and clicks,
 // `.region-marker[data-region][data-state]` buttons on the map, `#legend li[data-state]`,
 // `#region-card[role=tooltip]`, `dialog#region-dialog` with `form#create-form` /
 // `form#update-form` / `[data-step=confirm-delete]` and `pre.cli code`,
@@ -120,9 +121,10 @@ export async function registryKey(name) {
 /** `/api/v1/registries/{sub}/{rg}/{name}/replications` of a registry key. */
 export const replicationsPath = (key) => `/api/v1/registries/${key.subscriptionId}/${key.resourceGroup}/${key.name}/replications`;
 
-/** The replicas of a registry as the portal API reports them. */
-export async function replications(name) {
-  return api(replicationsPath(await registryKey(name)));
+/** The replicas of a registry as the portal API reports them: the hub's last poll, or with
+ * `refresh: true` what ARM says now. */
+export async function replications(name, { refresh = false } = {}) {
+  return api(`${replicationsPath(await registryKey(name))}${refresh ? '?refresh=true' : ''}`);
 }
 
 /** The marker state a replica should show (the contract's mapping of the API fields). */
@@ -242,6 +244,13 @@ export async function oobSetState(registry, name, provisioningState, message) {
   await emulatorAdmin('PATCH', `/registries/${registry}/replications/${name}`, { provisioningState, message });
 }
 
+/// Keys for `PortalPage.pressQueued`, as CDP's `Input.dispatchKeyEvent` wants them.
+const CDP_KEYS = {
+  Escape: { key: 'Escape', code: 'Escape', windowsVirtualKeyCode: 27 },
+  Enter: { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' },
+  ' ': { key: ' ', code: 'Space', windowsVirtualKeyCode: 32, text: ' ' },
+};
+
 /** The portal page, with every console error, page error and failed request recorded. */
 export class PortalPage {
   /**
@@ -282,16 +291,20 @@ export class PortalPage {
     return portal;
   }
 
-  /** Hydrated, markers drawn, first snapshot applied and the live stream connected. */
+  /**
+   * Hydrated, the markers drawn and answering keys and clicks (the page's own signal,
+   * `#map[data-ready="true"]`, set once every marker has its handlers) and the live stream
+   * connected.
+   */
   async ready(kind = true) {
     const opts = { timeout: LOAD_MS };
     if (kind === 'kiosk') {
       await this.page.locator('main#kiosk[data-registry]').waitFor(opts);
-      await this.page.locator('.region-marker').first().waitFor(opts);
+      await this.page.locator('#map[data-ready="true"]').waitFor({ ...opts, state: 'attached' });
       await this.page.locator('#kiosk-counts li[data-state]').first().waitFor(opts);
       return;
     }
-    await this.page.locator('.region-marker').first().waitFor(opts);
+    await this.page.locator('#map[data-ready="true"]').waitFor({ ...opts, state: 'attached' });
     await this.page.locator('#stream-status[data-state="live"]').waitFor(opts);
     if (kind === true) {
       await this.page.locator('.region-marker[data-state="home"]').first().waitFor(opts);
@@ -487,6 +500,35 @@ export class PortalPage {
     ).catch(async (err) => {
       throw new Error(`command line: want "${want}", have "${await this.cli().catch(() => '(none)')}" (${err.message.split('\n')[0]})`);
     });
+  }
+
+  /**
+   * Presses `keys` (`Escape`, `Enter`, `' '`) as they reach a busy page: its main thread is
+   * held for `busyMs` while the keys arrive, so they wait in its input queue and the browser,
+   * which serves input before other tasks, handles them back to back, ahead of whatever the
+   * first key queued (a dialog's `close` event, say). Someone typing on a loaded machine gets
+   * this order; `keyboard.press` one at a time almost never does.
+   */
+  async pressQueued(keys, busyMs = 300) {
+    const cdp = await this.context.newCDPSession(this.page);
+    try {
+      await this.page.evaluate((ms) => {
+        setTimeout(() => {
+          const end = performance.now() + ms;
+          while (performance.now() < end);
+        }, 0);
+      }, busyMs);
+      // Sent without waiting for each other: they are all on their way while the page is busy.
+      const sent = [];
+      for (const name of keys) {
+        const { text, ...key } = CDP_KEYS[name];
+        sent.push(cdp.send('Input.dispatchKeyEvent', { type: text ? 'keyDown' : 'rawKeyDown', text, ...key }));
+        sent.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...key }));
+      }
+      await Promise.all(sent);
+    } finally {
+      await cdp.detach();
+    }
   }
 
   /** Whether the native dialog is open as a modal. */

@@ -139,6 +139,31 @@ describe('map journey', () => {
     assert.equal(await portal.markerState(TARGET), 'available', 'closing created nothing');
   });
 
+  test('keyboard: Enter on the marker straight after Escape opens the dialog again, fresh, and it stays open', async () => {
+    await portal.marker(TARGET).focus();
+    await portal.page.keyboard.press('Enter');
+    await portal.createForm.waitFor();
+    const zone = portal.createForm.locator('input[name="zone-redundancy"][type="checkbox"]');
+    await zone.focus();
+    await portal.page.keyboard.press(' ');
+    assert.equal(await zone.isChecked(), true, 'a change to throw away');
+    // The browser fires `close` for the Escape as a task of its own, after the queued Enter:
+    // count it, so the check below runs once it has been handled.
+    await portal.page.evaluate(() => {
+      window.__dialogCloses = 0;
+      document.querySelector('#region-dialog').addEventListener('close', () => window.__dialogCloses++);
+    });
+    await portal.pressQueued(['Escape', 'Enter']);
+    await portal.page.waitForFunction(() => window.__dialogCloses > 0, undefined, { timeout: 5_000 });
+    assert.ok(await portal.dialogIsModal(), 'the late close event of the first dialog did not shut the second');
+    assert.ok(await portal.createForm.isVisible());
+    assert.equal(await zone.isChecked(), false, 'a fresh form: Escape threw the change away');
+    await portal.page.keyboard.press('Escape');
+    await portal.dialog.waitFor({ state: 'hidden' });
+    await portal.page.waitForFunction((r) => document.activeElement?.dataset?.region === r, TARGET);
+    assert.equal(await portal.markerState(TARGET), 'available', 'nothing was created');
+  });
+
   test('the home replica can be updated but not deleted', async () => {
     await portal.openRegion('eastus');
     await portal.updateForm.waitFor();

@@ -1,7 +1,8 @@
 //! The DOM contract of a region marker, and how near neighbours are kept apart.
 //!
 //! Markers are Leaflet `DivIcon`s (created in `crate::leaflet`), so this file holds no view;
-//! it decides what the element carries. Every marker is a focusable button:
+//! it decides what the element carries. Every marker is a focusable button (made one only
+//! once its key and pointer handlers are attached):
 //! `class="… region-marker"`, `role="button"`, `tabindex="0"`, `data-region="japaneast"`,
 //! `data-state` (one of `RegionState::as_str`), `data-reason="sku|region"` when unavailable,
 //! `data-stuck`, `data-flash` and `data-selected` (`"true"` or absent),

@@ -1,5 +1,7 @@
 //! The map container. The server renders an empty `<div id="map">`; in the browser
-//! `crate::leaflet` draws the outline and the region markers into it.
+//! `crate::leaflet` draws the outline and the region markers into it and then sets
+//! `data-ready="true"` on it: from then on every marker is a focusable button whose Enter,
+//! Space and click open its dialog. Before that there is no marker to press.
 
 use leptos::html::Div;
 use leptos::prelude::*;

@@ -100,8 +100,9 @@ fn create(map: &Map, view: &RegionView, portal: Portal) -> Entry {
     icon_options.set_icon_anchor(Point::new(MARKER_SIZE / 2.0, MARKER_SIZE / 2.0));
     let options = MarkerOptions::new();
     options.set_icon(div_icon(&icon_options));
-    // keyboard: Leaflet gives the element tabindex=0 and role=button.
-    options.set_keyboard(true);
+    // Not Leaflet's `keyboard` option: it makes the element a focusable button as it enters
+    // the map, before it has a key handler. The element becomes one below, once it has.
+    options.set_keyboard(false);
     options.set_rise_on_hover(true);
     let marker = Marker::new_with_options(&LatLng::new(view.region.latitude, view.region.longitude), &options);
     marker.add_to(map);
@@ -139,6 +140,9 @@ fn create(map: &Map, view: &RegionView, portal: Portal) -> Entry {
                 }
             }));
         }
+        // Only now a button in the tab order: Enter and Space on it always do something.
+        el.set_tab_index(0);
+        el.set_attribute("role", "button").ok();
     }
     Entry { marker, element, shown: None, _listeners: listeners }
 }

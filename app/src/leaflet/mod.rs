@@ -28,6 +28,10 @@ struct MapView {
 
 type Slot = Rc<RefCell<Option<MapView>>>;
 
+/// Set to `"true"` on the map container once the markers are drawn and answer keys and clicks
+/// (the readiness the browser tests wait for; see `crate::components::world_map`).
+const READY_ATTR: &str = "data-ready";
+
 /// Creates the map inside `node` once it is in the DOM and keeps its markers current.
 pub fn mount(node: NodeRef<Div>, portal: Portal) {
     let view: Slot = Rc::new(RefCell::new(None));
@@ -41,7 +45,8 @@ pub fn mount(node: NodeRef<Div>, portal: Portal) {
         let views = portal.model.with(|m| m.region_views(now));
         let selected = portal.selected.get();
         let mut slot = slot.borrow_mut();
-        if slot.is_none() {
+        let first = slot.is_none();
+        if first {
             match create_map(&div, &portal.settings.get_value(), portal.kiosk) {
                 Ok(map) => {
                     let weak = Rc::downgrade(&for_zoom);
@@ -69,6 +74,10 @@ pub fn mount(node: NodeRef<Div>, portal: Portal) {
         }
         if let Some(MapView { map, markers }) = slot.as_mut() {
             markers.sync(map, &views, selected.as_ref(), portal);
+            if first {
+                // Every marker is on the map with its handlers: pressing one does something.
+                div.set_attribute(READY_ATTR, "true").ok();
+            }
         }
     });
     reveal_selected(view.clone(), portal);

@@ -152,7 +152,17 @@ pub fn ReplicaDialog(portal: Portal) -> impl IntoView {
             node_ref=node
             aria-modal="true"
             aria-labelledby="dialog-title"
-            on:close=move |_| portal.close()
+            // Escape: the browser closes the dialog at once but fires `close` later, as a task of
+            // its own, after any key press already waiting. `cancel` comes first and at once, so
+            // the state follows Escape before the next key (a fresh body if a marker is pressed
+            // straight away), and a `close` that arrives after the dialog was opened again is
+            // stale and must not shut the new one.
+            on:cancel=move |_: leptos::ev::Event| portal.close()
+            on:close=move |_| {
+                if !is_open(node) {
+                    portal.close();
+                }
+            }
             on:click=move |ev| {
                 // A click on the dialog element itself (not its body) is a click on the backdrop.
                 if event_target_is_current(&ev) {
@@ -163,6 +173,18 @@ pub fn ReplicaDialog(portal: Portal) -> impl IntoView {
             <div class="dialog-body">{content}</div>
         </dialog>
     }
+}
+
+/// Whether the native dialog is open now.
+#[cfg(feature = "hydrate")]
+fn is_open(node: NodeRef<Dialog>) -> bool {
+    node.get_untracked().is_some_and(|d| d.open())
+}
+
+/// On the server no event ever fires; nothing is open.
+#[cfg(not(feature = "hydrate"))]
+fn is_open(_node: NodeRef<Dialog>) -> bool {
+    false
 }
 
 fn event_target_is_current(ev: &leptos::ev::MouseEvent) -> bool {

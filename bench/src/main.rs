@@ -3,8 +3,17 @@
 //!
 //! Prints: SSE clients held and server memory per client; delivery latency of one
 //! change to every client (p50/p99); ARM requests per minute idle and busy, with and
-//! without clients; API throughput. Figures, not assertions: targets live in the README.
+//! without clients; API throughput.
+//!
+//! The clients connect all at once, as browsers do when a portal restarts (a reconnect
+//! storm). The run fails (exit status 1, each reason on a `FAIL` line) when any client is
+//! lost: not connected, refused, or without its snapshot within [`STORM_LIMIT`]; when the
+//! delivery p99 is over [`DELIVERY_P99_LIMIT`] or a client misses the change; or when the
+//! server needs more than [`KIB_PER_CLIENT_LIMIT`] per client. `BENCH_CLIENTS` (default
+//! 10,000) and `BENCH_WINDOW_S` (default 10) change the load.
 
+use std::collections::BTreeMap;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -14,6 +23,15 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Every client connecting at once has its snapshot within this.
+const STORM_LIMIT: Duration = Duration::from_secs(10);
+/// How long the bench waits for the storm before it counts the missing clients as lost.
+const STORM_WAIT: Duration = Duration::from_secs(60);
+/// One change reaches 99 % of the clients within this.
+const DELIVERY_P99_LIMIT: Duration = Duration::from_secs(1);
+/// Server memory per SSE client (resident set growth over the idle server).
+const KIB_PER_CLIENT_LIMIT: f64 = 24.0;
 
 struct Server {
     child: Child,
@@ -44,6 +62,13 @@ fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// The soft limit on open files of this process (the portal inherits it).
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
 async fn start(bin: &str, port: u16, emu_port: u16) -> anyhow::Result<Server> {
     let child = Command::new(bin)
         .env("REPLIMAP_LISTEN", format!("127.0.0.1:{port}"))
@@ -69,26 +94,68 @@ async fn start(bin: &str, port: u16, emu_port: u16) -> anyhow::Result<Server> {
     anyhow::bail!("the portal did not come up")
 }
 
-/// One raw SSE client: sends `(event id, receive time)` for every event it reads.
-async fn sse_client(port: u16, tx: mpsc::UnboundedSender<(u64, Instant)>) -> anyhow::Result<()> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).await?;
+/// What a client tells the bench.
+enum Report {
+    /// Its first event, a snapshot, with that event's id.
+    Snapshot(u64, Instant),
+    /// A later event's id.
+    Event(u64, Instant),
+    /// The client is gone: why.
+    Lost(String),
+}
+
+/// One raw SSE client, as a browser's `EventSource`: reports its snapshot, then the id of
+/// every event it reads, and why it stopped.
+async fn sse_client(port: u16, tx: mpsc::UnboundedSender<Report>) {
+    let why = match read_stream(port, &tx).await {
+        Ok(()) => "the server ended the stream".to_owned(),
+        Err(e) => format!("{e:#}"),
+    };
+    let _ = tx.send(Report::Lost(why));
+}
+
+async fn read_stream(port: u16, tx: &mpsc::UnboundedSender<Report>) -> anyhow::Result<()> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.context("connect")?;
     let req = format!("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n");
-    s.write_all(req.as_bytes()).await?;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut carry = String::new();
+    s.write_all(req.as_bytes()).await.context("sending the request")?;
+    let mut buf = vec![0u8; 8 * 1024];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut head = true;
+    let mut id = None;
+    let mut events = 0u64;
     loop {
-        let n = s.read(&mut buf).await?;
+        let n = s.read(&mut buf).await.context("reading the stream")?;
         if n == 0 {
+            anyhow::ensure!(events > 0, "connection closed before the snapshot");
             return Ok(());
         }
         let now = Instant::now();
-        carry.push_str(&String::from_utf8_lossy(&buf[..n]));
-        while let Some(pos) = carry.find('\n') {
-            let line: String = carry.drain(..=pos).collect();
-            if let Some(id) = line.trim().strip_prefix("id: ").and_then(|v| v.parse::<u64>().ok()) {
-                let _ = tx.send((id, now));
+        carry.extend_from_slice(&buf[..n]);
+        // Frames are whole lines inside one chunk each; chunk-size lines match nothing below.
+        let mut start = 0;
+        while let Some(pos) = carry[start..].iter().position(|&b| b == b'\n') {
+            let line = String::from_utf8_lossy(&carry[start..start + pos]).trim_end().to_owned();
+            start += pos + 1;
+            if head {
+                if line.starts_with("HTTP/") {
+                    anyhow::ensure!(line.split_whitespace().nth(1) == Some("200"), "answered '{line}'");
+                } else if line.is_empty() {
+                    head = false;
+                }
+            } else if let Some(v) = line.strip_prefix("id: ") {
+                id = v.parse::<u64>().ok();
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                let Some(this) = id.take() else { continue }; // a heartbeat
+                if events == 0 {
+                    anyhow::ensure!(data.starts_with(r#"{"type":"snapshot""#), "the first event is not a snapshot");
+                    let _ = tx.send(Report::Snapshot(this, now));
+                } else {
+                    let _ = tx.send(Report::Event(this, now));
+                }
+                events += 1;
             }
         }
+        carry.drain(..start);
     }
 }
 
@@ -111,60 +178,119 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Records a missed target, and says so at once (the run goes on, for the other figures).
+fn fail(failures: &mut Vec<String>, why: String) {
+    eprintln!("FAIL: {why}");
+    failures.push(why);
+}
+
+/// Why clients were lost, most common first, e.g. `213 × connect: Connection reset by peer`.
+fn reasons(lost: &BTreeMap<String, usize>) -> String {
+    let mut v: Vec<_> = lost.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1));
+    v.iter().take(4).map(|(why, n)| format!("{n} × {why}")).collect::<Vec<_>>().join("; ")
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     let bin = std::env::var("REPLIMAP_BIN").unwrap_or_else(|_| "target/release/replimap".into());
     let clients = env_num("BENCH_CLIENTS", 10_000);
     let window = Duration::from_secs(env_num("BENCH_WINDOW_S", 10) as u64);
+    // Each client is a socket here and one in the portal, which inherits this limit.
+    if let Some(limit) = open_files_limit() {
+        anyhow::ensure!(
+            limit >= clients + 256,
+            "{clients} clients need more open files than the limit of {limit} (ulimit -n {}, as scripts/bench sets)",
+            clients + 256
+        );
+    }
     let server = start(&bin, 3917, 3918).await?;
-    let http = reqwest::Client::new();
+    // A portal that ran out of sockets would otherwise hang the bench instead of failing it.
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
     let reps = format!("/api/v1/registries/{SUB}/myresourcegroup/myACR0007/replications");
     println!(
-        "replimap bench: {} cores, {clients} SSE clients, {}s windows",
+        "replimap bench: {} cores, {clients} SSE clients connecting at once, {}s windows",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         window.as_secs()
     );
+    let mut failures: Vec<String> = Vec::new();
 
     let idle_no_clients = arm_rate(&http, &server, window).await?;
     let rss_before = server.rss_kib();
 
-    // Connect the clients; each reports the ids it receives.
+    // The storm: every client at once; each reports its snapshot, its events, or its loss.
     let (tx, mut rx) = mpsc::unbounded_channel();
     let started = Instant::now();
     for _ in 0..clients {
-        let tx = tx.clone();
-        tokio::spawn(sse_client(server.port, tx));
+        tokio::spawn(sse_client(server.port, tx.clone()));
     }
     drop(tx);
-    let mut snapshot_seen = 0;
+    let mut snapshot_at = Vec::with_capacity(clients);
+    let mut lost: BTreeMap<String, usize> = BTreeMap::new();
     let mut first_id = 0;
-    while snapshot_seen < clients {
-        match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await {
-            Ok(Some((id, _))) => {
-                snapshot_seen += 1;
+    let deadline = started + STORM_WAIT;
+    while snapshot_at.len() + lost.values().sum::<usize>() < clients {
+        match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
+            Ok(Some(Report::Snapshot(id, at))) => {
+                snapshot_at.push(at.saturating_duration_since(started));
                 first_id = first_id.max(id);
             }
-            _ => break,
+            Ok(Some(Report::Event(..))) => {}
+            Ok(Some(Report::Lost(why))) => *lost.entry(why).or_default() += 1,
+            Ok(None) | Err(_) => break,
         }
     }
-    let connect_time = started.elapsed();
+    let held = snapshot_at.len();
+    let n_lost: usize = lost.values().sum();
+    let silent = clients - held - n_lost;
+    snapshot_at.sort();
+    let storm = snapshot_at.last().copied().unwrap_or_default();
+    println!(
+        "reconnect storm: {held}/{clients} clients connected and snapshotted, the last after {:.1}s \
+         (p50 {:.0} ms, p99 {:.0} ms)",
+        storm.as_secs_f64(),
+        ms(pct(&snapshot_at, 0.50)),
+        ms(pct(&snapshot_at, 0.99)),
+    );
+    if n_lost > 0 {
+        fail(&mut failures, format!("{n_lost} of {clients} clients lost in the storm: {}", reasons(&lost)));
+    }
+    if silent > 0 {
+        let why = format!("{silent} of {clients} clients had no snapshot {}s after connecting", STORM_WAIT.as_secs());
+        fail(&mut failures, why);
+    }
+    if held > 0 && storm > STORM_LIMIT {
+        let late = snapshot_at.iter().filter(|d| **d > STORM_LIMIT).count();
+        fail(
+            &mut failures,
+            format!(
+                "the storm took {:.1}s, over {}s: {late} clients had their snapshot later",
+                storm.as_secs_f64(),
+                STORM_LIMIT.as_secs()
+            ),
+        );
+    }
+
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_after = server.rss_kib();
+    let per_client = (rss_after.saturating_sub(rss_before)) as f64 / held.max(1) as f64;
     println!(
-        "sse clients held: {snapshot_seen}/{clients} (all connected and snapshotted in {:.1}s)",
-        connect_time.as_secs_f64()
-    );
-    println!(
-        "server rss: {:.1} MiB idle, {:.1} MiB with clients -> {:.1} KiB per client",
+        "server rss: {:.1} MiB idle, {:.1} MiB with clients -> {per_client:.1} KiB per client",
         rss_before as f64 / 1024.0,
         rss_after as f64 / 1024.0,
-        (rss_after.saturating_sub(rss_before)) as f64 / snapshot_seen.max(1) as f64
     );
+    if per_client > KIB_PER_CLIENT_LIMIT {
+        fail(&mut failures, format!("{per_client:.1} KiB per client, over {KIB_PER_CLIENT_LIMIT} KiB"));
+    }
     let idle_with_clients = arm_rate(&http, &server, window).await?;
 
-    // One change: an out-of-band create on the emulator, seen by the poller, fanned out.
-    // Latency is measured from the moment the portal's own API accepted the write to each
-    // client's receipt of the first event after the snapshot.
+    // One change: a create through the portal's API, fanned out to every client. Latency is
+    // measured from the moment the request was sent to each client's receipt of the first
+    // event after its snapshot; later ids (Succeeded) are not counted.
     let t0 = Instant::now();
     let resp = http
         .put(server.url(&reps))
@@ -173,35 +299,45 @@ async fn main() -> anyhow::Result<()> {
         .send()
         .await?;
     anyhow::ensure!(resp.status().as_u16() == 202, "create returned {}", resp.status());
-    let mut lat = Vec::with_capacity(clients);
+    let mut lat = Vec::with_capacity(held);
+    let mut lost_later: BTreeMap<String, usize> = BTreeMap::new();
     let deadline = Instant::now() + Duration::from_secs(30);
-    // The first event after the snapshots is the change (Creating); later ids (Succeeded) are not counted.
     let mut change_id = None;
-    while lat.len() < snapshot_seen && Instant::now() < deadline {
-        match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
-            Ok(Some((id, at))) if id > first_id => {
-                let change = *change_id.get_or_insert(id);
-                if id == change {
+    while lat.len() + lost_later.values().sum::<usize>() < held {
+        match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
+            Ok(Some(Report::Event(id, at))) if id > first_id => {
+                if id == *change_id.get_or_insert(id) {
                     lat.push(at.saturating_duration_since(t0));
                 }
             }
+            Ok(Some(Report::Lost(why))) => *lost_later.entry(why).or_default() += 1,
             Ok(Some(_)) => {}
-            _ => break,
+            Ok(None) | Err(_) => break,
         }
     }
     let busy_with_clients = arm_rate(&http, &server, Duration::from_secs(2)).await?;
-    while rx.try_recv().is_ok() {}
     lat.sort();
-    let firsts = &lat[..];
+    let p99 = pct(&lat, 0.99);
     println!(
-        "delivery of one change to {} clients: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
-        firsts.len(),
-        pct(firsts, 0.50).as_secs_f64() * 1e3,
-        pct(firsts, 0.99).as_secs_f64() * 1e3,
-        firsts.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+        "delivery of one change to {}/{held} clients: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        lat.len(),
+        ms(pct(&lat, 0.50)),
+        ms(p99),
+        ms(lat.last().copied().unwrap_or_default())
     );
+    let n_lost_later: usize = lost_later.values().sum();
+    if n_lost_later > 0 {
+        fail(&mut failures, format!("{n_lost_later} clients lost after the storm: {}", reasons(&lost_later)));
+    }
+    let missed = held.saturating_sub(lat.len() + n_lost_later);
+    if missed > 0 {
+        fail(&mut failures, format!("{missed} of {held} clients did not receive the change within 30 s"));
+    }
+    if p99 > DELIVERY_P99_LIMIT {
+        fail(&mut failures, format!("delivery p99 {:.0} ms, over {:.0} ms", ms(p99), ms(DELIVERY_P99_LIMIT)));
+    }
     println!(
-        "ARM requests/min: idle {idle_no_clients:.0} without clients, {idle_with_clients:.0} with {snapshot_seen} clients; busy (replica in flight) {busy_with_clients:.0}"
+        "ARM requests/min: idle {idle_no_clients:.0} without clients, {idle_with_clients:.0} with {held} clients; busy (replica in flight) {busy_with_clients:.0}"
     );
 
     // API throughput: GET /api/v1/registries (served from the hub) with 64 workers.
@@ -226,6 +362,35 @@ async fn main() -> anyhow::Result<()> {
     for h in handles {
         total += h.await.unwrap_or(0);
     }
-    println!("api throughput: {:.0} req/s (GET /api/v1/registries, 64 connections, while {snapshot_seen} SSE clients stay open)", total as f64 / dur.as_secs_f64());
-    Ok(())
+    println!(
+        "api throughput: {:.0} req/s (GET /api/v1/registries, 64 connections, while {held} SSE clients stay open)",
+        total as f64 / dur.as_secs_f64()
+    );
+    // Clients that dropped while the API was under load.
+    let mut lost_end: BTreeMap<String, usize> = BTreeMap::new();
+    while let Ok(report) = rx.try_recv() {
+        if let Report::Lost(why) = report {
+            *lost_end.entry(why).or_default() += 1;
+        }
+    }
+    if !lost_end.is_empty() {
+        fail(
+            &mut failures,
+            format!("{} clients lost during the API run: {}", lost_end.values().sum::<usize>(), reasons(&lost_end)),
+        );
+    }
+
+    if failures.is_empty() {
+        println!(
+            "PASS: {clients} clients held, storm {:.1}s, p99 {:.0} ms, {per_client:.1} KiB per client",
+            storm.as_secs_f64(),
+            ms(p99)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("replimap bench: {} of its targets missed:", failures.len());
+    for f in &failures {
+        eprintln!("FAIL: {f}");
+    }
+    Ok(ExitCode::FAILURE)
 }

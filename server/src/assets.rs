@@ -1,7 +1,8 @@
-//! The front end's files (`/pkg/*.wasm|js|css`), compressed once at start-up at the highest
-//! levels instead of per request at the fast levels the response compression layer uses:
-//! brotli 11 makes the WASM about a fifth smaller than on-the-fly brotli, and the work is
-//! done once, not once per browser. Served with an ETag, so a reload costs a 304.
+//! The files of the first load (`/pkg/*.wasm|js|css`, the vendored Leaflet and the world
+//! outline), compressed once at start-up at the highest levels instead of per request at the
+//! fast levels the response compression layer uses: brotli 11 makes the WASM about a fifth and
+//! the outline nearly a third smaller than on-the-fly brotli, and the work is done once, not
+//! once per browser. Served with an ETag, so a reload costs a 304.
 //!
 //! Until the files are compressed (a few seconds after start), or for a client that accepts
 //! neither encoding, requests fall through to the ordinary static-file handler.
@@ -34,6 +35,10 @@ struct Asset {
     gzip: Bytes,
 }
 
+/// The folders of the site root whose files are precompressed: the front end's build output,
+/// then what `public/` ships (scripts/build copies it into the site root).
+pub const PRECOMPRESSED_DIRS: [&str; 2] = ["leaflet", "data"];
+
 /// The compressed files by URL path (`/pkg/replimap.wasm`).
 #[derive(Clone, Default)]
 pub struct Assets {
@@ -41,32 +46,31 @@ pub struct Assets {
 }
 
 impl Assets {
-    /// Compresses the files of `{site_root}/{pkg_dir}` in the background.
-    pub fn compress_in_background(site_root: &str, pkg_dir: &str) -> Self {
+    /// Compresses the files of `{site_root}/{dir}` for each of `dirs` in the background.
+    pub fn compress_in_background(site_root: &str, dirs: Vec<String>) -> Self {
         let assets = Self::default();
-        let dir = Path::new(site_root).join(pkg_dir);
-        let prefix = format!("/{}/", pkg_dir.trim_matches('/'));
+        let root = PathBuf::from(site_root);
         let files = assets.files.clone();
         tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
-            let found = match std::fs::read_dir(&dir) {
-                Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect::<Vec<PathBuf>>(),
-                // No built front end (API-only tests): nothing to serve.
-                Err(_) => return,
-            };
-            for path in found {
-                let (Some(name), Some(content_type)) = (path.file_name().and_then(|n| n.to_str()), content_type(&path))
-                else {
-                    continue;
-                };
-                match compress(&path, content_type) {
-                    Ok(asset) => {
-                        let key = format!("{prefix}{name}");
-                        if let Ok(mut map) = files.write() {
-                            map.insert(key, asset);
+            for dir in dirs {
+                let dir = dir.trim_matches('/');
+                // A missing folder (API-only tests have no built front end): nothing to serve.
+                let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+                for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+                    let (Some(name), Some(content_type)) =
+                        (path.file_name().and_then(|n| n.to_str()), content_type(&path))
+                    else {
+                        continue;
+                    };
+                    match compress(&path, content_type) {
+                        Ok(asset) => {
+                            if let Ok(mut map) = files.write() {
+                                map.insert(format!("/{dir}/{name}"), asset);
+                            }
                         }
+                        Err(e) => tracing::warn!(file = %path.display(), error = %e, "could not precompress"),
                     }
-                    Err(e) => tracing::warn!(file = %path.display(), error = %e, "could not precompress"),
                 }
             }
             tracing::info!(ms = started.elapsed().as_millis() as u64, "front-end files precompressed");
@@ -80,6 +84,7 @@ fn content_type(path: &Path) -> Option<&'static str> {
         "wasm" => Some("application/wasm"),
         "js" => Some("text/javascript"),
         "css" => Some("text/css"),
+        "geojson" => Some("application/geo+json"),
         _ => None,
     }
 }
@@ -100,7 +105,7 @@ fn compress(path: &Path, content_type: &'static str) -> std::io::Result<Asset> {
     Ok(Asset { content_type, path: path.to_owned(), modified, hash, brotli: brotli.into(), gzip: gzip.into() })
 }
 
-/// Middleware: answers `GET /pkg/…` from the precompressed files when it can.
+/// Middleware: answers `GET` for a precompressed file from its compressed bytes when it can.
 pub async fn serve(State(assets): State<Assets>, req: Request, next: Next) -> Response {
     match lookup(&assets, &req) {
         Some(resp) => resp,

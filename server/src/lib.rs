@@ -18,7 +18,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::HeaderName;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, Uri};
+use axum::response::IntoResponse;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -33,6 +35,7 @@ use tower_http::trace::TraceLayer;
 
 pub use config::{ArmMode, Config};
 pub use middleware::CSRF_HEADER;
+pub use routes::paths as api_paths;
 pub use state::AppState;
 
 use crate::hub::StatusHub;
@@ -57,7 +60,20 @@ pub fn router(state: AppState) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback({
+            // Unknown API paths answer the JSON envelope; everything else gets the page's 404.
+            let page = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+            move |uri: Uri, state: State<AppState>, req: Request| {
+                let page = page.clone();
+                async move {
+                    if routes::is_api(uri.path()) {
+                        routes::unknown_path(req.method(), &uri).into_response()
+                    } else {
+                        page(uri, state, req).await
+                    }
+                }
+            }
+        })
         .layer(axum::middleware::from_fn_with_state(state.assets.clone(), assets::serve))
         .layer(axum::middleware::from_fn_with_state(state.allowed_hosts.clone(), middleware::guard))
         .layer(axum::middleware::from_fn(middleware::envelope))
@@ -122,8 +138,16 @@ pub async fn start(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Portal> {
     // Bind first: the allowed Host names need the real port, and a busy port should fail
-    // before anything else starts.
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    // before anything else starts. The accept queue holds a reconnect storm (every browser at
+    // once after a restart): `TcpListener::bind` asks for 1024, and a connection beyond the
+    // queue waits for SYN retransmits (1 s, 3 s, 7 s, …). The kernel caps the figure at
+    // net.core.somaxconn (4096 by default since Linux 5.4).
+    let socket =
+        if config.listen.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?; // as `TcpListener::bind` does
+    socket.bind(config.listen)?;
+    let listener = socket.listen(16_384)?;
     let addr = listener.local_addr()?;
     let (arm, emulator) = match &config.arm {
         ArmMode::Emulator { provisioning_delay, listen, seed } => {
@@ -144,7 +168,10 @@ pub async fn start(
         ArmMode::Live { endpoint, credential } => (ArmClient::new(endpoint, Auth::from_kind(credential)?, None)?, None),
     };
     let hub = StatusHub::new(arm.clone(), config.poll);
-    let assets = assets::Assets::compress_in_background(&leptos_options.site_root, &leptos_options.site_pkg_dir);
+    let precompressed = std::iter::once(leptos_options.site_pkg_dir.to_string())
+        .chain(assets::PRECOMPRESSED_DIRS.map(String::from))
+        .collect();
+    let assets = assets::Assets::compress_in_background(&leptos_options.site_root, precompressed);
     let state = AppState {
         leptos_options,
         assets,
@@ -166,7 +193,13 @@ pub async fn start(
         // SSE streams never end by themselves; close them so in-flight requests can drain.
         closing.close();
     };
-    let server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
+    // `into_make_service`: `serve` given the Router itself calls `with_state` on every accepted
+    // connection, which clones every route's middleware stack: 51 KiB per event-stream client
+    // (scripts/bench, docs/measurements.md). The service is built once and shared.
+    let server =
+        tokio::spawn(
+            async move { axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown).await },
+        );
     Ok(Portal { addr, emulator, state, server })
 }
 

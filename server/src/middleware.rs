@@ -1,18 +1,17 @@
 //! Cross-cutting layers: request ids, the error envelope, CSRF protection.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use replimap_types::ApiError;
+use replimap_types::{ApiError, ErrorCode};
 
 use crate::error::AppError;
 
-/// Header the portal's own pages send on every state-changing request. A cross-site
-/// form cannot set custom headers, and a cross-site script cannot either without a
-/// CORS preflight that this server never approves.
-pub const CSRF_HEADER: &str = "x-replimap-csrf";
+pub use replimap_types::CSRF_HEADER;
 
 /// Request id header, set by tower-http's `SetRequestIdLayer`.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -53,30 +52,59 @@ pub async fn guard(
 ) -> Response {
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !allowed.allows(host) {
-        return AppError::Csrf(format!("Host '{host}' is not one this portal serves; add it to http.allowed_hosts."))
-            .into_response();
+        return AppError::new(
+            ErrorCode::CsrfRejected,
+            format!("Host '{host}' is not one this portal serves; add it to http.allowed_hosts."),
+        )
+        .into_response();
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
     if req.headers().get(CSRF_HEADER).is_none() {
-        return AppError::Csrf(format!("State-changing requests must carry the '{CSRF_HEADER}' header."))
-            .into_response();
+        return AppError::new(
+            ErrorCode::CsrfRejected,
+            format!("State-changing requests must carry the '{CSRF_HEADER}' header."),
+        )
+        .into_response();
     }
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         // Exact match on scheme, host and port; `null` (sandboxed frames, file://) is never ours.
         let ours = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
         if !ours.is_some_and(|o| o.eq_ignore_ascii_case(host)) {
-            return AppError::Csrf(format!("Requests from origin '{origin}' are not accepted.")).into_response();
+            return AppError::new(
+                ErrorCode::CsrfRejected,
+                format!("Requests from origin '{origin}' are not accepted."),
+            )
+            .into_response();
         }
     }
     next.run(req).await
 }
 
+/// Portal responses by status class.
+#[derive(Debug, Default)]
+pub struct HttpCounters {
+    classes: [AtomicU64; 5],
+}
+
+impl HttpCounters {
+    /// Counts one response.
+    pub fn record(&self, status: u16) {
+        let i = usize::from(status / 100).clamp(1, 5) - 1;
+        self.classes[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `("2xx", n)` pairs.
+    pub fn by_class(&self) -> Vec<(String, u64)> {
+        self.classes.iter().enumerate().map(|(i, c)| (format!("{}xx", i + 1), c.load(Ordering::Relaxed))).collect()
+    }
+}
+
 /// Counts every response by status class.
 pub async fn count(
-    axum::extract::State(counters): axum::extract::State<std::sync::Arc<crate::state::HttpCounters>>,
+    axum::extract::State(counters): axum::extract::State<std::sync::Arc<HttpCounters>>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -85,7 +113,7 @@ pub async fn count(
     resp
 }
 
-/// Turns an `ApiError` extension into the JSON body, with the request id, and logs
+/// Turns an [`ApiError`] extension into the JSON body, with the request id, and logs
 /// server-side failures once.
 pub async fn envelope(req: Request, next: Next) -> Response {
     let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);

@@ -1,6 +1,5 @@
 //! Shared state of all handlers.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -8,7 +7,7 @@ use leptos::config::LeptosOptions;
 use replimap_arm::ArmClient;
 
 use crate::hub::StatusHub;
-use crate::middleware::AllowedHosts;
+use crate::middleware::{AllowedHosts, HttpCounters};
 use crate::operations::Operations;
 use crate::regions::Regions;
 
@@ -37,25 +36,6 @@ pub struct AppState {
     pub ui: replimap_types::UiSettings,
     /// When ARM last answered a readiness check, so probes do not spend ARM's budget on every call.
     pub ready_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
-}
-
-/// Portal responses by status class.
-#[derive(Debug, Default)]
-pub struct HttpCounters {
-    classes: [AtomicU64; 5],
-}
-
-impl HttpCounters {
-    /// Counts one response.
-    pub fn record(&self, status: u16) {
-        let i = usize::from(status / 100).clamp(1, 5) - 1;
-        self.classes[i].fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// `("2xx", n)` pairs.
-    pub fn by_class(&self) -> Vec<(String, u64)> {
-        self.classes.iter().enumerate().map(|(i, c)| (format!("{}xx", i + 1), c.load(Ordering::Relaxed))).collect()
-    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

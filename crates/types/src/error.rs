@@ -20,8 +20,10 @@ pub enum ErrorCode {
     AlreadyReplicated,
     /// The registry is not known to the portal.
     RegistryNotFound,
-    /// No such replication.
+    /// No such replication, or no such API path.
     NotFound,
+    /// The API path exists, the method does not (the answer's `Allow` header lists those that do).
+    MethodNotAllowed,
     /// The registry's SKU does not support geo-replication.
     NotReplicable,
     /// The home replica cannot be deleted.
@@ -34,6 +36,8 @@ pub enum ErrorCode {
     Throttled,
     /// ARM could not be reached.
     Unavailable,
+    /// ARM did not answer within the portal's bound.
+    UpstreamTimeout,
     /// Something went wrong in the portal itself.
     Internal,
     /// A code this build does not know.

@@ -8,6 +8,7 @@
 
 mod error;
 mod event;
+mod http;
 mod ids;
 mod operation;
 mod page;
@@ -17,6 +18,7 @@ mod replication;
 
 pub use error::{ApiError, ErrorCode};
 pub use event::{RegistryState, StatusEvent};
+pub use http::CSRF_HEADER;
 pub use ids::{IdError, RegionName, RegistryName, ReplicationName, ResourceGroupName, SubscriptionId};
 pub use operation::{Operation, OperationKind, OperationState};
 pub use page::{page_data_json, rfc3339_ms, PageData, UiSettings, PAGE_DATA_ID};

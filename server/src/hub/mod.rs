@@ -4,6 +4,11 @@
 //! the change to the cached state, gives it the next sequence number, keeps it in a
 //! short history (for `Last-Event-ID` resume) and broadcasts it. A subscriber takes
 //! its snapshot under the same lock, so it can neither miss nor double-count an event.
+//!
+//! Every event is serialised once, as the whole SSE frame, and every client is sent the same
+//! bytes. The snapshot a new (or lagging) client starts from is built once per change of the
+//! state and shared the same way, so a reconnect storm of thousands of clients costs one
+//! serialisation, not one per client.
 
 mod diff;
 mod poller;
@@ -13,6 +18,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use replimap_arm::ArmClient;
 use replimap_types::{RegistryKey, RegistryState, RegistrySummary, Replication, StatusEvent};
 use tokio::sync::{broadcast, Notify};
@@ -25,10 +31,29 @@ pub use stamp::now as stamp_now;
 pub struct Sequenced {
     /// SSE `id:`.
     pub id: u64,
-    /// The JSON of the event (SSE `data:`).
-    pub json: String,
+    /// The whole SSE frame, `id: …\ndata: <json>\n\n`. Cloning it shares the bytes: every
+    /// client is sent this one buffer.
+    pub frame: Bytes,
     /// Whether it is a full snapshot (which replaces, rather than updates, a client's state).
     pub snapshot: bool,
+}
+
+impl Sequenced {
+    fn new(id: u64, event: &StatusEvent) -> serde_json::Result<Self> {
+        let mut frame = Vec::with_capacity(256);
+        frame.extend_from_slice(format!("id: {id}\ndata: ").as_bytes());
+        // serde_json escapes line breaks inside strings, so the JSON is one `data:` line.
+        serde_json::to_writer(&mut frame, event)?;
+        frame.extend_from_slice(b"\n\n");
+        let snapshot = matches!(event, StatusEvent::Snapshot { .. });
+        Ok(Self { id, frame: frame.into(), snapshot })
+    }
+
+    /// The event's JSON (the frame's `data:`).
+    pub fn json(&self) -> &str {
+        let frame = std::str::from_utf8(&self.frame).unwrap_or_default();
+        frame.split_once("\ndata: ").map_or("", |(_, rest)| rest.trim_end_matches('\n'))
+    }
 }
 
 /// Poll cadence.
@@ -72,6 +97,9 @@ struct HubState {
     generation: BTreeMap<RegistryKey, u64>,
     registries: BTreeMap<RegistryKey, RegistryState>,
     history: VecDeque<Arc<Sequenced>>,
+    /// The snapshot of the current state, built by the first client that needs it and shared
+    /// by every later one; cleared by every change (see [`HubState::changed`]).
+    snapshot: Option<Arc<Sequenced>>,
     discovered: bool,
     last_poll: BTreeMap<RegistryKey, Instant>,
 }
@@ -235,9 +263,13 @@ impl StatusHub {
         }
         let events = diff(key, &entry.replications, &new);
         let had_error = entry.error.is_some();
+        let unchanged = entry.replications == new;
         if let Some(entry) = st.registries.get_mut(key) {
             entry.replications = new;
             entry.error = None;
+        }
+        if !unchanged {
+            st.changed();
         }
         for e in &events {
             self.send_locked(&mut st, e);
@@ -255,7 +287,12 @@ impl StatusHub {
         let mut st = self.lock();
         let Some(entry) = st.registries.get_mut(key) else { return };
         let was_failing = entry.error.is_some();
+        let same = entry.error.as_deref() == Some(error.as_str());
         entry.error = Some(error.clone());
+        if !same {
+            // The snapshot carries the latest message even when no event announces it.
+            st.changed();
+        }
         if !was_failing {
             self.send_locked(&mut st, &StatusEvent::RegistryError { registry: key.clone(), error: Some(error) });
         }
@@ -263,15 +300,15 @@ impl StatusHub {
 
     fn send_locked(&self, st: &mut HubState, event: &StatusEvent) {
         st.seq += 1;
-        let json = match serde_json::to_string(event) {
-            Ok(j) => j,
+        let msg = match Sequenced::new(st.seq, event) {
+            Ok(m) => Arc::new(m),
             Err(e) => {
                 tracing::error!(error = %e, "could not serialise a status event");
                 return;
             }
         };
-        let snapshot = matches!(event, StatusEvent::Snapshot { .. });
-        let msg = Arc::new(Sequenced { id: st.seq, json, snapshot });
+        // A snapshot event is the current state: new clients can start from it as it is.
+        st.snapshot = msg.snapshot.then(|| msg.clone());
         if st.history.len() == HISTORY {
             st.history.pop_front();
         }
@@ -283,7 +320,7 @@ impl StatusHub {
     /// Subscribes a client. With `last_event_id` inside the history the client gets the
     /// missed events; otherwise a snapshot.
     pub fn subscribe(&self, last_event_id: Option<u64>) -> (Start, broadcast::Receiver<Arc<Sequenced>>) {
-        let st = self.lock();
+        let mut st = self.lock();
         let rx = self.inner.tx.subscribe();
         if let Some(last) = last_event_id {
             let oldest = st.history.front().map(|m| m.id).unwrap_or(st.seq + 1);
@@ -292,12 +329,12 @@ impl StatusHub {
                 return (Start::Replay(missed), rx);
             }
         }
-        (Start::Snapshot(snapshot_locked(&st)), rx)
+        (Start::Snapshot(st.snapshot()), rx)
     }
 
-    /// A snapshot of everything, for a client that fell behind.
+    /// A snapshot of everything, for a client that fell behind (the shared one).
     pub fn snapshot(&self) -> Arc<Sequenced> {
-        snapshot_locked(&self.lock())
+        self.lock().snapshot()
     }
 
     /// Per-registry figures for `/metrics`.
@@ -345,16 +382,42 @@ impl StatusHub {
     pub(crate) fn intervals(&self) -> PollIntervals {
         self.inner.intervals
     }
+
+    /// One registry (matched as [`registry`](Self::registry) does) and the time since its
+    /// last successful poll (`None`: never polled), read under one lock so the age is the state's.
+    pub fn registry_with_age(&self, key: &RegistryKey) -> Option<(RegistryState, Option<Duration>)> {
+        let st = self.lock();
+        let entry = st.registries.values().find(|s| s.registry.key.same_resource(key))?;
+        Some((entry.clone(), st.last_poll.get(&entry.registry.key).map(Instant::elapsed)))
+    }
 }
 
 fn snapshot_event(st: &HubState) -> StatusEvent {
     StatusEvent::Snapshot { registries: st.registries.values().cloned().collect() }
 }
 
-fn snapshot_locked(st: &HubState) -> Arc<Sequenced> {
-    let json =
-        serde_json::to_string(&snapshot_event(st)).unwrap_or_else(|_| r#"{"type":"snapshot","registries":[]}"#.into());
-    Arc::new(Sequenced { id: st.seq, json, snapshot: true })
+impl HubState {
+    /// Drops the shared snapshot after a change of the state; the next client that needs
+    /// one builds it again.
+    fn changed(&mut self) {
+        self.snapshot = None;
+    }
+
+    /// The snapshot of the current state, current to `seq`: the shared one, or a new one
+    /// (then shared) after a change.
+    fn snapshot(&mut self) -> Arc<Sequenced> {
+        if let Some(s) = self.snapshot.as_ref().filter(|s| s.id == self.seq) {
+            return s.clone();
+        }
+        let msg = Sequenced::new(self.seq, &snapshot_event(self)).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "could not serialise the snapshot");
+            let frame = format!("id: {}\ndata: {{\"type\":\"snapshot\",\"registries\":[]}}\n\n", self.seq);
+            Sequenced { id: self.seq, frame: frame.into(), snapshot: true }
+        });
+        let msg = Arc::new(msg);
+        self.snapshot = Some(msg.clone());
+        msg
+    }
 }
 
 fn apply(registries: &mut BTreeMap<RegistryKey, RegistryState>, event: &StatusEvent) {
@@ -381,5 +444,70 @@ fn apply(registries: &mut BTreeMap<RegistryKey, RegistryState>, event: &StatusEv
             }
         }
         StatusEvent::Snapshot { .. } | StatusEvent::OperationFailed { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use replimap_arm::Auth;
+
+    fn hub_with_one_registry() -> (StatusHub, RegistryKey) {
+        let arm = ArmClient::new("http://127.0.0.1:9", Auth::Static(azure_core::credentials::Secret::new("t")), None)
+            .unwrap();
+        let hub = StatusHub::new(arm, PollIntervals::default());
+        let key = RegistryKey {
+            subscription_id: "00000000-0000-0000-0000-000000000000".parse().unwrap(),
+            resource_group: "rg".parse().unwrap(),
+            name: "myregistry".parse().unwrap(),
+        };
+        // Not replicable: no poller is started, so the test needs no runtime and no ARM.
+        hub.watch(vec![RegistrySummary {
+            key: key.clone(),
+            location: "eastus".parse().unwrap(),
+            sku: "Standard".into(),
+            login_server: None,
+            replicable: false,
+            not_replicable_reason: Some("geo-replication needs Premium".into()),
+        }]);
+        (hub, key)
+    }
+
+    fn snapshot_of(hub: &StatusHub) -> Arc<Sequenced> {
+        match hub.subscribe(None).0 {
+            Start::Snapshot(s) => s,
+            Start::Replay(_) => panic!("a new client starts from a snapshot"),
+        }
+    }
+
+    #[test]
+    fn the_snapshot_is_built_once_per_change_and_shared() {
+        let (hub, key) = hub_with_one_registry();
+        let a = snapshot_of(&hub);
+        let b = snapshot_of(&hub);
+        assert!(Arc::ptr_eq(&a, &b), "two clients share one snapshot");
+        assert!(Arc::ptr_eq(&a, &hub.snapshot()), "and so does a client that lagged");
+
+        hub.publish(StatusEvent::RegistryError { registry: key.clone(), error: Some("boom".into()) });
+        let c = snapshot_of(&hub);
+        assert!(!Arc::ptr_eq(&a, &c), "a change makes a new snapshot");
+        assert!(c.id > a.id && c.json().contains("boom"));
+        assert!(Arc::ptr_eq(&c, &snapshot_of(&hub)));
+
+        // A new message while already failing announces no event, but the snapshot carries it.
+        hub.poll_failed(&key, "retry in 5 s".into());
+        let d = snapshot_of(&hub);
+        assert!(d.json().contains("retry in 5 s"), "{}", d.json());
+    }
+
+    #[test]
+    fn a_frame_is_one_sse_event_with_the_json() {
+        let (hub, _) = hub_with_one_registry();
+        let s = snapshot_of(&hub);
+        let frame = std::str::from_utf8(&s.frame).unwrap();
+        assert!(frame.starts_with(&format!("id: {}\ndata: {{", s.id)), "{frame}");
+        assert!(frame.ends_with("}\n\n") && frame.matches('\n').count() == 3, "{frame}");
+        let event: StatusEvent = serde_json::from_str(s.json()).unwrap();
+        assert!(matches!(event, StatusEvent::Snapshot { registries } if registries.len() == 1));
     }
 }

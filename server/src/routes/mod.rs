@@ -9,27 +9,109 @@ mod registries;
 mod replications;
 mod validate;
 
-use axum::routing::get;
+use axum::http::{Method, Uri};
+use axum::routing::{get, MethodRouter};
 use axum::Router;
+use replimap_types::ErrorCode;
 
+use crate::error::AppError;
 use crate::state::AppState;
 
-/// `/api/v1/*` and the health endpoints.
-pub fn api() -> Router<AppState> {
-    let reps = "/api/v1/registries/{subscription_id}/{resource_group}/{registry}/replications";
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::metrics))
-        .route("/api/v1/openapi.json", get(health::openapi))
-        .route("/api/v1/locations", get(locations::list))
-        .route("/api/v1/registries", get(registries::list))
-        .route(reps, get(replications::list).put(replications::create_default_name))
-        .route(
-            &format!("{reps}/{{name}}"),
+/// Every route the API serves, in one place: [`api`] is built from it, and the tests walk it
+/// against `api/openapi.json`.
+fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/healthz", get(health::healthz)),
+        ("/readyz", get(health::readyz)),
+        ("/metrics", get(metrics::metrics)),
+        ("/api/v1/openapi.json", get(health::openapi)),
+        ("/api/v1/locations", get(locations::list)),
+        ("/api/v1/registries", get(registries::list)),
+        (
+            "/api/v1/registries/{subscription_id}/{resource_group}/{registry}/replications",
+            get(replications::list).put(replications::create_default_name),
+        ),
+        (
+            "/api/v1/registries/{subscription_id}/{resource_group}/{registry}/replications/{name}",
             get(replications::get).put(replications::create).patch(replications::update).delete(replications::delete),
-        )
-        .route("/api/v1/events", get(events::stream))
-        .route("/api/v1/operations", get(operations::list))
-        .route("/api/v1/operations/{id}", get(operations::get))
+        ),
+        ("/api/v1/events", get(events::stream)),
+        ("/api/v1/operations", get(operations::list)),
+        ("/api/v1/operations/{id}", get(operations::get)),
+    ]
+}
+
+/// The paths of [`table`], as axum spells them (`{subscription_id}`).
+pub fn paths() -> Vec<&'static str> {
+    table().into_iter().map(|(path, _)| path).collect()
+}
+
+/// `/api/v1/*` and the health endpoints. A known path asked with another method answers a
+/// 405 envelope (axum adds `Allow`).
+pub fn api() -> Router<AppState> {
+    table()
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| router.route(path, methods))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Whether a path belongs to the API, whose unknown paths answer the JSON 404 rather than
+/// the page's HTML one.
+pub fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// The 404 of an unknown API path.
+pub fn unknown_path(method: &Method, uri: &Uri) -> AppError {
+    AppError::new(
+        ErrorCode::NotFound,
+        format!("There is no API route {method} {}; /api/v1/openapi.json lists them.", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
+    AppError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{method} is not allowed on {}; the Allow header lists the methods that are.", uri.path()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    /// `{subscription_id}` and `{subscriptionId}` alike become `{}`.
+    fn shape(path: &str) -> String {
+        let mut out = String::new();
+        let mut inside = false;
+        for c in path.chars() {
+            match c {
+                '{' => {
+                    inside = true;
+                    out.push_str("{}");
+                }
+                '}' => inside = false,
+                _ if inside => {}
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_openapi_document_has_exactly_the_served_paths() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../../api/openapi.json")).unwrap();
+        let mut documented: Vec<String> = doc["paths"].as_object().unwrap().keys().map(|p| shape(p)).collect();
+        let mut served: Vec<String> = super::paths().into_iter().map(shape).collect();
+        documented.sort();
+        served.sort();
+        assert_eq!(documented, served);
+    }
+
+    #[test]
+    fn api_paths_are_told_apart_from_pages() {
+        assert!(super::is_api("/api/v1/nope"));
+        assert!(super::is_api("/api/"));
+        assert!(super::is_api("/api"));
+        assert!(!super::is_api("/apiary"));
+        assert!(!super::is_api("/"));
+    }
 }

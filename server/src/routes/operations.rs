@@ -1,5 +1,6 @@
 //! `GET /api/v1/operations[/{id}]`: the writes this portal started.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::Json;
 use replimap_types::{ErrorCode, Operation};
@@ -13,8 +14,12 @@ pub async fn list(State(state): State<AppState>) -> Json<Vec<Operation>> {
 }
 
 /// One write.
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<Operation>> {
+pub async fn get(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> AppResult<Json<Operation>> {
+    let id = super::validate::path(path)?;
     state.operations.get(&id).map(Json).ok_or_else(|| {
-        AppError::not_found(ErrorCode::NotFound, format!("No operation '{id}' (the portal keeps the most recent 500)."))
+        AppError::new(ErrorCode::NotFound, format!("No operation '{id}' (the portal keeps the most recent 500)."))
     })
 }

@@ -1,13 +1,15 @@
 //! `/api/v1/registries/{sub}/{rg}/{registry}/replications[/{name}]`.
 //!
-//! Reads go to ARM directly; writes are validated, sent to ARM, and answered with
-//! `202 Accepted` at once. The long-running operation is followed in the background
+//! The list is answered from the status hub (`?refresh=true` asks ARM); one replication is
+//! read from ARM. Writes are validated, sent to ARM, and answered with `202 Accepted` at once. The long-running operation is followed in the background
 //! and its outcome reaches browsers through the status hub.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use std::time::Duration;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderName, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use replimap_arm::{LroPoller, ReplicationPatch, ReplicationPatchProperties};
 use replimap_types::{
@@ -54,7 +56,7 @@ impl ReplicationPath {
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> AppResult<T> {
     json.map(|Json(t)| t)
-        .map_err(|e| AppError::bad_request(ErrorCode::BadRequest, format!("Invalid request body: {}", e.body_text())))
+        .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("Invalid request body: {}", e.body_text())))
 }
 
 /// The hub's spelling of the registry key (ARM names are case-insensitive; the hub keys are ARM's).
@@ -62,19 +64,87 @@ fn canonical(reg: &RegistryState) -> RegistryKey {
     reg.registry.key.clone()
 }
 
-/// `GET …/replications`: ARM's current list.
-pub async fn list(State(state): State<AppState>, Path(p): Path<RegistryPath>) -> AppResult<Json<Vec<Replication>>> {
+/// `?refresh=` of the list.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    refresh: Option<String>,
+}
+
+/// How long `?refresh=true` waits for ARM (throttling included) before answering 504.
+const REFRESH_WAIT: Duration = Duration::from_secs(10);
+
+/// Milliseconds since the replica list was last read from ARM (`Age` has it in seconds).
+const STATE_AGE_HEADER: &str = "x-replimap-state-age-ms";
+
+/// `GET …/replications`: the status hub's current list (the poller's last result and the
+/// writes since), with its age; `?refresh=true` reads ARM now and feeds the answer to the hub.
+pub async fn list(
+    State(state): State<AppState>,
+    path: Result<Path<RegistryPath>, PathRejection>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> AppResult<Response> {
+    let p = validate::path(path)?;
+    let Query(q) =
+        query.map_err(|e| AppError::new(ErrorCode::BadRequest, format!("Invalid query string: {}", e.body_text())))?;
+    let refresh = validate::flag("refresh", q.refresh.as_deref())?;
     let reg = validate::replicable_registry(&state, &p.key()?)?;
+    let (replications, age) = if refresh { from_arm(&state, &reg).await? } else { from_hub(&state, &reg)? };
+    let headers = [
+        (header::AGE, age.as_secs().to_string()),
+        (HeaderName::from_static(STATE_AGE_HEADER), age.as_millis().to_string()),
+    ];
+    Ok((headers, Json(replications)).into_response())
+}
+
+fn from_hub(state: &AppState, reg: &RegistryState) -> AppResult<(Vec<Replication>, Duration)> {
+    let key = &reg.registry.key;
+    let (current, age) = state.hub.registry_with_age(key).ok_or_else(|| validate::unknown_registry(key))?;
+    let age = age.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Unavailable,
+            format!(
+                "The replicas of '{}' have not been read from Azure yet; try again in a few seconds, or add ?refresh=true.",
+                key.name
+            ),
+        )
+    })?;
+    Ok((current.replications, age))
+}
+
+async fn from_arm(state: &AppState, reg: &RegistryState) -> AppResult<(Vec<Replication>, Duration)> {
+    let key = canonical(reg);
+    let generation = state.hub.generation(&key);
+    let listed = tokio::time::timeout(REFRESH_WAIT, state.arm.list_replications(&key)).await.map_err(|_| {
+        AppError::new(
+            ErrorCode::UpstreamTimeout,
+            format!(
+                "Azure Resource Manager did not list the replicas of '{}' within {} s; try again, or leave out refresh=true for the portal's last poll.",
+                key.name,
+                REFRESH_WAIT.as_secs()
+            ),
+        )
+    })??;
     let mut out = Vec::new();
-    for r in state.arm.list_replications(&canonical(&reg)).await? {
+    for r in listed {
         out.push(r.into_view(&reg.registry.location)?);
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Json(out))
+    // Fed to the hub as a poll (SSE clients see the differences), unless a write was published
+    // meanwhile; then ARM's answer is returned as it came.
+    if state.hub.update_replications(&key, generation, out.clone()) {
+        if let Some((current, Some(age))) = state.hub.registry_with_age(&key) {
+            return Ok((current.replications, age));
+        }
+    }
+    Ok((out, Duration::ZERO))
 }
 
 /// `GET …/replications/{name}`.
-pub async fn get(State(state): State<AppState>, Path(p): Path<ReplicationPath>) -> AppResult<Json<Replication>> {
+pub async fn get(
+    State(state): State<AppState>,
+    path: Result<Path<ReplicationPath>, PathRejection>,
+) -> AppResult<Json<Replication>> {
+    let p = validate::path(path)?;
     let (key, name) = p.parts()?;
     let reg = validate::replicable_registry(&state, &key)?;
     let arm = state.arm.get_replication(&canonical(&reg), &name).await?;
@@ -84,9 +154,10 @@ pub async fn get(State(state): State<AppState>, Path(p): Path<ReplicationPath>) 
 /// `PUT …/replications`: name defaults to the location, as `az acr replication create` does.
 pub async fn create_default_name(
     State(state): State<AppState>,
-    Path(p): Path<RegistryPath>,
+    path: Result<Path<RegistryPath>, PathRejection>,
     json: Result<Json<CreateReplication>, JsonRejection>,
 ) -> AppResult<impl IntoResponse> {
+    let p = validate::path(path)?;
     let key = p.key()?;
     start_create(state, key, None, body(json)?).await
 }
@@ -94,9 +165,10 @@ pub async fn create_default_name(
 /// `PUT …/replications/{name}`.
 pub async fn create(
     State(state): State<AppState>,
-    Path(p): Path<ReplicationPath>,
+    path: Result<Path<ReplicationPath>, PathRejection>,
     json: Result<Json<CreateReplication>, JsonRejection>,
 ) -> AppResult<impl IntoResponse> {
+    let p = validate::path(path)?;
     let key = p.key()?;
     start_create(state, key, Some(p.name.clone()), body(json)?).await
 }
@@ -121,27 +193,25 @@ async fn start_create(
 /// `PATCH …/replications/{name}`: routing and tags only.
 pub async fn update(
     State(state): State<AppState>,
-    Path(p): Path<ReplicationPath>,
+    path: Result<Path<ReplicationPath>, PathRejection>,
     json: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> AppResult<impl IntoResponse> {
+    let p = validate::path(path)?;
     let (key, name) = p.parts()?;
     let raw = body(json)?;
     // ARM fixes these at creation; say so rather than "unknown field".
     for field in ["location", "zoneRedundancy", "name"] {
         if raw.get(field).is_some() {
-            return Err(AppError::bad_request(
+            return Err(AppError::new(
                 ErrorCode::BadRequest,
                 format!("'{field}' cannot be changed after a replica is created; delete and re-create it instead."),
             ));
         }
     }
     let req: UpdateReplication = serde_json::from_value(raw)
-        .map_err(|e| AppError::bad_request(ErrorCode::BadRequest, format!("Invalid request body: {e}")))?;
+        .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("Invalid request body: {e}")))?;
     if req.region_endpoint_enabled.is_none() && req.tags.is_none() {
-        return Err(AppError::bad_request(
-            ErrorCode::BadRequest,
-            "Nothing to change: give regionEndpointEnabled and/or tags.",
-        ));
+        return Err(AppError::new(ErrorCode::BadRequest, "Nothing to change: give regionEndpointEnabled and/or tags."));
     }
     if let Some(tags) = &req.tags {
         validate::tags(tags)?;
@@ -149,7 +219,7 @@ pub async fn update(
     let reg = validate::writable_registry(&state, &key)?;
     let key = canonical(&reg);
     if !reg.replications.iter().any(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str())) {
-        return Err(AppError::not_found(
+        return Err(AppError::new(
             ErrorCode::NotFound,
             format!("Registry '{}' has no replication named '{name}'.", key.name),
         ));
@@ -166,14 +236,18 @@ pub async fn update(
 }
 
 /// `DELETE …/replications/{name}`: refused for the home replica.
-pub async fn delete(State(state): State<AppState>, Path(p): Path<ReplicationPath>) -> AppResult<impl IntoResponse> {
+pub async fn delete(
+    State(state): State<AppState>,
+    path: Result<Path<ReplicationPath>, PathRejection>,
+) -> AppResult<impl IntoResponse> {
+    let p = validate::path(path)?;
     let (key, name) = p.parts()?;
     let reg = validate::writable_registry(&state, &key)?;
     let key = canonical(&reg);
     let known = reg.replications.iter().find(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str()));
     match known {
         Some(r) if r.is_home => {
-            return Err(AppError::conflict(
+            return Err(AppError::new(
                 ErrorCode::HomeReplica,
                 format!(
                     "'{}' is the home replica of '{}' ({}); it goes only with the registry itself.",
@@ -183,7 +257,7 @@ pub async fn delete(State(state): State<AppState>, Path(p): Path<ReplicationPath
         }
         Some(_) => {}
         None => {
-            return Err(AppError::not_found(
+            return Err(AppError::new(
                 ErrorCode::NotFound,
                 format!("Registry '{}' has no replication named '{name}'.", key.name),
             ))

@@ -2,6 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use axum::extract::rejection::PathRejection;
+use axum::extract::Path;
+
 use replimap_arm::{ReplicationPut, ReplicationPutProperties};
 use replimap_types::{
     CreateReplication, ErrorCode, RegionName, RegistryKey, RegistryState, ReplicationName, ZoneRedundancy,
@@ -16,11 +19,33 @@ const MAX_TAGS: usize = 50;
 const MAX_TAG_NAME: usize = 512;
 const MAX_TAG_VALUE: usize = 256;
 
+/// The path parameters, or a 400 envelope (e.g. a segment that is not UTF-8 once decoded).
+pub fn path<T>(path: Result<Path<T>, PathRejection>) -> AppResult<T> {
+    match path {
+        Ok(Path(t)) => Ok(t),
+        Err(PathRejection::FailedToDeserializePathParams(e)) => {
+            Err(AppError::new(ErrorCode::BadRequest, format!("Invalid path: {}", e.body_text())))
+        }
+        Err(e) => Err(AppError::new(ErrorCode::Internal, format!("The route is misconfigured: {}", e.body_text()))),
+    }
+}
+
+/// A boolean query parameter: absent is `false`; only `true` and `false` are accepted.
+pub fn flag(name: &str, value: Option<&str>) -> AppResult<bool> {
+    match value {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(AppError::new(
+            ErrorCode::BadRequest,
+            format!("'{name}' must be 'true' or 'false', not '{}'.", other.chars().take(40).collect::<String>()),
+        )),
+    }
+}
+
 /// Parses the registry part of the path.
 pub fn registry_key(sub: &str, rg: &str, reg: &str) -> AppResult<RegistryKey> {
-    let bad = |e: replimap_types::IdError| {
-        AppError::bad_request(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string())))
-    };
+    let bad =
+        |e: replimap_types::IdError| AppError::new(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string())));
     Ok(RegistryKey {
         subscription_id: sub.parse().map_err(bad)?,
         resource_group: rg.parse().map_err(bad)?,
@@ -31,7 +56,7 @@ pub fn registry_key(sub: &str, rg: &str, reg: &str) -> AppResult<RegistryKey> {
 /// Parses a replication name from the path.
 pub fn replication_name(name: &str) -> AppResult<ReplicationName> {
     name.parse().map_err(|e: replimap_types::IdError| {
-        AppError::bad_request(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string())))
+        AppError::new(ErrorCode::InvalidName, format!("{}.", capitalise(&e.to_string())))
     })
 }
 
@@ -40,24 +65,27 @@ fn capitalise(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
+/// The 404 for a registry the hub does not watch.
+pub fn unknown_registry(key: &RegistryKey) -> AppError {
+    AppError::new(
+        ErrorCode::RegistryNotFound,
+        format!(
+            "Registry '{}' in resource group '{}' of subscription {} is not one the portal can see.",
+            key.name, key.resource_group, key.subscription_id
+        ),
+    )
+}
+
 /// The watched registry with this key; 404 if the portal does not know it, 409 if it cannot replicate.
 pub fn replicable_registry(state: &AppState, key: &RegistryKey) -> AppResult<RegistryState> {
-    let reg = state.hub.registry(key).ok_or_else(|| {
-        AppError::not_found(
-            ErrorCode::RegistryNotFound,
-            format!(
-                "Registry '{}' in resource group '{}' of subscription {} is not one the portal can see.",
-                key.name, key.resource_group, key.subscription_id
-            ),
-        )
-    })?;
+    let reg = state.hub.registry(key).ok_or_else(|| unknown_registry(key))?;
     if !reg.registry.replicable {
         let why = reg
             .registry
             .not_replicable_reason
             .clone()
             .unwrap_or_else(|| "Geo-replication needs the Premium SKU.".into());
-        return Err(AppError::conflict(
+        return Err(AppError::new(
             ErrorCode::NotReplicable,
             format!("Registry '{}' cannot be geo-replicated: {why}", reg.registry.key.name),
         ));
@@ -70,10 +98,13 @@ pub fn replicable_registry(state: &AppState, key: &RegistryKey) -> AppResult<Reg
 pub fn writable_registry(state: &AppState, key: &RegistryKey) -> AppResult<RegistryState> {
     let reg = replicable_registry(state, key)?;
     if !state.hub.polled(&reg.registry.key) {
-        return Err(AppError::Unavailable(format!(
-            "The replicas of '{}' have not been read from Azure yet; try again in a few seconds.",
-            reg.registry.key.name
-        )));
+        return Err(AppError::new(
+            ErrorCode::Unavailable,
+            format!(
+                "The replicas of '{}' have not been read from Azure yet; try again in a few seconds.",
+                reg.registry.key.name
+            ),
+        ));
     }
     Ok(reg)
 }
@@ -89,7 +120,7 @@ pub fn create(
     let location: RegionName = body.location.parse().map_err(|_| unknown_region(&body.location))?;
     let region = state.regions.get(&location).ok_or_else(|| unknown_region(&body.location))?;
     if !region.accepts_replicas {
-        return Err(AppError::bad_request(
+        return Err(AppError::new(
             ErrorCode::RegionNotAvailable,
             format!(
                 "{} ({}) is a canary or staging region and does not accept replicas.",
@@ -98,7 +129,7 @@ pub fn create(
         ));
     }
     if location == reg.registry.location {
-        return Err(AppError::bad_request(
+        return Err(AppError::new(
             ErrorCode::HomeRegion,
             format!(
                 "{} is the home region of '{}'; its home replica exists already.",
@@ -108,11 +139,12 @@ pub fn create(
     }
     let name = match name {
         Some(n) => replication_name(n)?,
-        None => ReplicationName::default_for(&location)
-            .map_err(|e| AppError::bad_request(ErrorCode::InvalidName, e.to_string()))?,
+        None => {
+            ReplicationName::default_for(&location).map_err(|e| AppError::new(ErrorCode::InvalidName, e.to_string()))?
+        }
     };
     if let Some(existing) = reg.replications.iter().find(|r| r.location == location) {
-        return Err(AppError::conflict(
+        return Err(AppError::new(
             ErrorCode::AlreadyReplicated,
             format!(
                 "'{}' already has a replica in {} (named '{}', {}).",
@@ -121,7 +153,7 @@ pub fn create(
         ));
     }
     if let Some(existing) = reg.replications.iter().find(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str())) {
-        return Err(AppError::conflict(
+        return Err(AppError::new(
             ErrorCode::AlreadyReplicated,
             format!(
                 "A replication named '{}' already exists in {}; its location cannot be changed.",
@@ -130,7 +162,7 @@ pub fn create(
         ));
     }
     if body.zone_redundancy == Some(ZoneRedundancy::Enabled) && region.availability_zones.is_empty() {
-        return Err(AppError::bad_request(
+        return Err(AppError::new(
             ErrorCode::BadRequest,
             format!(
                 "{} has no availability zones, so a zone-redundant replica is not possible there.",
@@ -151,7 +183,7 @@ pub fn create(
 }
 
 fn unknown_region(given: &str) -> AppError {
-    AppError::bad_request(
+    AppError::new(
         ErrorCode::UnknownRegion,
         format!("'{given}' is not an Azure region. Use a location name such as 'japaneast' or a display name such as 'Japan East'."),
     )
@@ -159,7 +191,7 @@ fn unknown_region(given: &str) -> AppError {
 
 /// ARM's tag rules.
 pub fn tags(tags: &BTreeMap<String, String>) -> AppResult<()> {
-    let bad = |m: String| Err(AppError::bad_request(ErrorCode::BadRequest, m));
+    let bad = |m: String| Err(AppError::new(ErrorCode::BadRequest, m));
     if tags.len() > MAX_TAGS {
         return bad(format!("A resource can have at most {MAX_TAGS} tags; {} were given.", tags.len()));
     }

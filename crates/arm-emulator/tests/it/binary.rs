@@ -13,7 +13,8 @@ async fn binary_prints_its_url_and_serves() {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.trim().strip_prefix("replimap ARM emulator listening on ").expect("banner").to_owned();
-    let resp = reqwest::get(format!("{url}/subscriptions?api-version=2022-12-01")).await;
+    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap();
+    let resp = http.get(format!("{url}/subscriptions?api-version=2022-12-01")).send().await;
     child.kill().ok();
     child.wait().ok();
     let body: serde_json::Value = resp.unwrap().json().await.unwrap();

@@ -1,4 +1,4 @@
-//! `/pkg/*`: the front end's files, precompressed at start-up, with ETags.
+//! `/pkg/*` and the vendored files: the first load, precompressed at start-up, with ETags.
 
 use std::io::Read;
 use std::time::Duration;
@@ -12,6 +12,9 @@ async fn front_end_files_are_served_precompressed_with_an_etag() {
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     let wasm: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(site.join("pkg/replimap.wasm"), &wasm).unwrap();
+    // The vendored files of the first load are precompressed too (public/ copied into the site).
+    std::fs::create_dir_all(site.join("data")).unwrap();
+    std::fs::write(site.join("data/world.geojson"), br#"{"type":"FeatureCollection","features":[]}"#).unwrap();
     let mut config = Config::emulator_defaults();
     config.listen = "127.0.0.1:0".parse().unwrap();
     let options =
@@ -55,6 +58,16 @@ async fn front_end_files_are_served_precompressed_with_an_etag() {
     assert_eq!(plain, wasm);
 
     assert_ne!(gz_etag, etag, "each encoding has its own tag");
+
+    let outline = http
+        .get(format!("{}/data/world.geojson", portal.url()))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outline.headers()["content-encoding"], "br");
+    assert_eq!(outline.headers()["content-type"], "application/geo+json");
+    assert!(outline.headers().get("etag").is_some(), "the outline comes from the start-up compression");
     let again =
         http.get(&url).header("accept-encoding", "br").header("if-none-match", etag.clone()).send().await.unwrap();
     assert_eq!(again.status(), 304, "a reload revalidates for free");

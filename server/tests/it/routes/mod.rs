@@ -1,7 +1,9 @@
 mod assets;
+mod errors;
 mod events;
 mod health;
 mod locations;
+mod openapi;
 mod operations;
 mod page;
 mod registries;

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use replimap_types::{
-    ApiError, CreateReplication, RegistryKey, Replication, ReplicationName, StatusEvent, UpdateReplication,
+    ApiError, CreateReplication, RegistryKey, Replication, ReplicationName, StatusEvent, UpdateReplication, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -17,7 +17,6 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{EventSource, MessageEvent, RequestInit, Response};
 
 const API: &str = "/api/v1";
-const CSRF_HEADER: &str = "x-replimap-csrf";
 
 /// A failed call, as a sentence for the alert.
 pub type Failure = String;
@@ -29,7 +28,7 @@ pub async fn create_replication(
     name: &ReplicationName,
     body: &CreateReplication,
 ) -> Result<Replication, Failure> {
-    let body = serde_json::to_string(body).map_err(|e| format!("Could not encode the request: {e}"))?;
+    let body = crate::json::to_string(body).map_err(|e| format!("Could not encode the request: {e}"))?;
     let response = send("PUT", &replication_url(registry, name), Some(&body)).await?;
     json(&response).await
 }
@@ -40,7 +39,7 @@ pub async fn update_replication(
     name: &ReplicationName,
     body: &UpdateReplication,
 ) -> Result<(), Failure> {
-    let body = serde_json::to_string(body).map_err(|e| format!("Could not encode the request: {e}"))?;
+    let body = crate::json::to_string(body).map_err(|e| format!("Could not encode the request: {e}"))?;
     let response = send("PATCH", &replication_url(registry, name), Some(&body)).await?;
     drain(response).await;
     Ok(())
@@ -101,7 +100,7 @@ async fn error_message(response: &Response) -> Failure {
     let fallback = format!("{} {}", response.status(), response.status_text());
     let Ok(promise) = response.text() else { return fallback };
     let text = JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default();
-    match serde_json::from_str::<ApiError>(&text) {
+    match crate::json::from_str::<ApiError>(&text) {
         Ok(err) => match err.request_id {
             Some(id) => format!("{} (request {id})", err.message),
             None => err.message,
@@ -115,7 +114,7 @@ async fn json<T: DeserializeOwned>(response: &Response) -> Result<T, Failure> {
     let promise = response.text().map_err(|e| describe_js(&e))?;
     let text = JsFuture::from(promise).await.map_err(|e| describe_js(&e))?;
     let text = text.as_string().unwrap_or_default();
-    serde_json::from_str(&text).map_err(|e| format!("Unexpected answer from {}: {e}", response.url()))
+    crate::json::from_str(&text).map_err(|e| format!("Unexpected answer from {}: {e}", response.url()))
 }
 
 fn describe_js(value: &JsValue) -> String {
@@ -230,7 +229,7 @@ fn connect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
         let handler = handler.clone();
         Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
             let data = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()).unwrap_or_default();
-            match serde_json::from_str::<StatusEvent>(&data) {
+            match crate::json::from_str::<StatusEvent>(&data) {
                 Ok(event) => handler(StreamMessage::Event(event)),
                 Err(e) => handler(StreamMessage::Malformed(format!("Unreadable status event: {e}"))),
             }

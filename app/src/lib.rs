@@ -12,15 +12,16 @@
 mod api;
 pub mod components;
 #[cfg(feature = "hydrate")]
+mod json;
+#[cfg(feature = "hydrate")]
 mod leaflet;
+pub mod location;
 pub mod model;
 pub mod pages;
 pub mod portal;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
 
 use crate::pages::map::MapPage;
 
@@ -54,17 +55,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: metadata and the router.
+/// The application: metadata and its one page. The server routes only `/` here (every other
+/// path is a file, the API or a 404), so the page needs no router, only the query string.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    location::provide();
     view! {
         <Stylesheet id="leptos" href="/pkg/replimap.css"/>
         <Title text="replimap · ACR geo-replication"/>
-        <Router>
-            <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
-                <Route path=StaticSegment("") view=MapPage/>
-            </Routes>
-        </Router>
+        <MapPage/>
     }
 }

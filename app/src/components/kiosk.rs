@@ -4,11 +4,11 @@
 //! so nobody trusts a frozen picture.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::components::legend::Counts;
 use crate::components::stream_banner::StreamBanner;
 use crate::components::world_map::WorldMap;
+use crate::location::use_location;
 use crate::model::StreamStatus;
 use crate::portal::Portal;
 
@@ -18,8 +18,7 @@ const MIN_CYCLE_SECS: u32 = 5;
 /// `<main id="kiosk" data-registry="…" data-stale="true|false">`.
 #[component]
 pub fn Kiosk(portal: Portal) -> impl IntoView {
-    let query = use_query_map();
-    let (cycle, only) = query.with_untracked(|q| {
+    let (cycle, only) = use_location().query().with_untracked(|q| {
         let cycle = q.get("cycle").and_then(|c| c.parse::<u32>().ok()).map(|c| c.max(MIN_CYCLE_SECS));
         let only: Vec<String> = q
             .get("registries")

@@ -89,7 +89,7 @@ pub fn RegionCard(portal: Portal) -> impl IntoView {
             hidden=move || view_of.with(Option::is_none)
             data-state=move || view_of.with(|v| v.as_ref().map(|v| v.4.as_str()))
             data-below=move || view_of.with(|v| v.as_ref().is_some_and(|v| v.2).then_some("true"))
-            style=move || view_of.with(|v| v.as_ref().map(|v| format!("left:{:.0}px;top:{:.0}px", v.0, v.1)))
+            style=move || view_of.with(|v| v.as_ref().map(|v| format!("left:{}px;top:{}px", v.0.round() as i64, v.1.round() as i64)))
         >
             {move || {
                 view_of

@@ -3,9 +3,8 @@
 //! where they went) but disabled, with the reason in their text.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 
+use crate::location::use_location;
 use crate::portal::Portal;
 
 /// `<select id="registry-picker">`. Choosing navigates to `?registry=<name>`, so the view
@@ -16,21 +15,11 @@ pub fn RegistryPicker(portal: Portal) -> impl IntoView {
     let current = Memo::new(move |_| {
         portal.model.with(|m| m.selected_registry().map(|r| r.key.name.to_string()).unwrap_or_default())
     });
-    let navigate = use_navigate();
-    let query = use_query_map();
+    let location = use_location();
     let on_change = move |ev: leptos::ev::Event| {
-        let name = event_target_value(&ev);
         // Keep other parameters; replace the registry.
-        let mut params: Vec<(String, String)> = query.with_untracked(|q| {
-            q.clone().into_iter().filter(|(k, _)| k != "registry").map(|(k, v)| (k.to_string(), v)).collect()
-        });
-        params.insert(0, ("registry".to_owned(), name));
-        let search = params
-            .iter()
-            .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={}", encode(v)) })
-            .collect::<Vec<_>>()
-            .join("&");
-        navigate(&format!("/?{search}"), NavigateOptions { scroll: false, ..NavigateOptions::default() });
+        let query = location.query().with_untracked(|q| q.with_first("registry", &event_target_value(&ev)));
+        location.navigate(query);
     };
     view! {
         <label class="picker">
@@ -64,15 +53,4 @@ pub fn RegistryPicker(portal: Portal) -> impl IntoView {
             </select>
         </label>
     }
-}
-
-/// Percent-encodes a query value (registry names are alphanumeric, but the list parameter
-/// of the wall screen may carry commas and anything a person typed).
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -130,8 +130,6 @@ pub fn ReplicationTable(portal: Portal) -> impl IntoView {
             </table>
         </div>
     }
-    // Type erasure keeps the page's view type within the compiler's query depth limit.
-    .into_any()
 }
 
 fn row_keys(m: &Model, sort: Sort, filter: &str, now: i64) -> Vec<RowKey> {
@@ -259,5 +257,4 @@ fn row(key: RowKey, portal: Portal) -> impl IntoView {
             {actions}
         </tr>
     }
-    .into_any()
 }

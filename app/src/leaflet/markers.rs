@@ -85,8 +85,10 @@ impl Markers {
             // (from iconAnchor); shifting the margins moves the icon without touching Leaflet.
             if let Some(el) = &entry.element {
                 let style = el.style();
-                let _ = style.set_property("margin-left", &format!("{:.1}px", dx - half));
-                let _ = style.set_property("margin-top", &format!("{:.1}px", dy - half));
+                // Whole pixels, printed as integers: a float's Display would link core's float
+                // printer into the WASM for a sub-pixel nobody sees.
+                let _ = style.set_property("margin-left", &format!("{}px", (dx - half).round() as i64));
+                let _ = style.set_property("margin-top", &format!("{}px", (dy - half).round() as i64));
             }
         }
     }

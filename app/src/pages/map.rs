@@ -1,7 +1,7 @@
 //! `/`: the geo-replication console of one registry, or (`?kiosk`) its wall-screen view.
 
+use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use replimap_types::PageData;
 
 use crate::components::activity::Activity;
@@ -15,14 +15,15 @@ use crate::components::region_card::RegionCard;
 use crate::components::replication_table::ReplicationTable;
 use crate::components::stream_banner::StreamBanner;
 use crate::components::world_map::WorldMap;
+use crate::location::use_location;
 use crate::portal::Portal;
 
 /// The whole page. The registry comes from `?registry=`, so a link opens the same view.
 #[component]
 pub fn MapPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = use_location().query();
     let (wanted, kiosk) = query.with_untracked(|q| {
-        let kiosk = q.get("kiosk").is_some();
+        let kiosk = q.has("kiosk");
         // A wall screen rotating through a list starts on its first entry.
         let first_listed = || q.get("registries")?.split(',').map(str::trim).find(|s| !s.is_empty()).map(str::to_owned);
         (q.get("registry").or_else(|| if kiosk { first_listed() } else { None }), kiosk)
@@ -43,10 +44,11 @@ pub fn MapPage() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |live: Option<_>| live.unwrap_or_else(|| portal.start()));
     if kiosk {
-        return view! { <Kiosk portal/> }.into_any();
+        return Either::Left(view! { <Kiosk portal/> });
     }
-    // Type erasure keeps the page's view type within the compiler's query depth limit.
-    view! {
+    // Either, not `into_any`: a type-erased view is compiled once more for asynchronous
+    // hydration, which this page never uses.
+    Either::Right(view! {
         <Header portal/>
         <StreamBanner portal/>
         <main id="console">
@@ -68,8 +70,7 @@ pub fn MapPage() -> impl IntoView {
         <footer>
             "Outline: Natural Earth via world-atlas · Map: Leaflet · Keyboard: Tab to a marker or row, Enter to act"
         </footer>
-    }
-    .into_any()
+    })
 }
 
 /// The data the server rendered with: its context on the server, the embedded JSON in the
@@ -82,7 +83,7 @@ fn page_data() -> PageData {
             .and_then(|w| w.document())
             .and_then(|d| d.get_element_by_id(replimap_types::PAGE_DATA_ID))
             .and_then(|e| e.text_content());
-        match text.map(|t| serde_json::from_str::<PageData>(&t)) {
+        match text.map(|t| crate::json::from_str::<PageData>(&t)) {
             Some(Ok(data)) => return data,
             Some(Err(e)) => leptos::logging::warn!("page data unreadable: {e}"),
             None => {}

@@ -18,8 +18,9 @@ pub struct RegistryState {
 }
 
 /// One message of the status stream. The first message on every connection is a
-/// `snapshot`; the rest are deltas against it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `snapshot`; the rest are deltas against it. On the wire an object with its variant in `type`
+/// (serde's internally tagged form) and the variant's fields beside it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StatusEvent {
     /// The full state of every watched registry.
@@ -57,4 +58,99 @@ pub enum StatusEvent {
         /// The error, or `None` once polling works again.
         error: Option<String>,
     },
+}
+
+/// Reads the internally tagged form without serde's buffering of the whole object (its
+/// `Content` machinery was a twentieth of the browser's WASM): every variant's fields are read
+/// in one pass into one flat record, then `type` picks the variant and its required fields.
+impl<'de> Deserialize<'de> for StatusEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+
+        #[derive(Deserialize)]
+        struct Wire {
+            #[serde(rename = "type")]
+            kind: String,
+            registries: Option<Vec<RegistryState>>,
+            registry: Option<RegistryKey>,
+            replication: Option<Replication>,
+            name: Option<ReplicationName>,
+            message: Option<String>,
+            // `null` once polling works again; the same when absent.
+            #[serde(default)]
+            error: Option<String>,
+        }
+        const VARIANTS: &[&str] =
+            &["snapshot", "replication_upserted", "replication_removed", "operation_failed", "registry_error"];
+        fn need<T, E: Error>(field: Option<T>, name: &'static str) -> Result<T, E> {
+            field.ok_or_else(|| E::missing_field(name))
+        }
+
+        let w = Wire::deserialize(d)?;
+        Ok(match w.kind.as_str() {
+            "snapshot" => Self::Snapshot { registries: need(w.registries, "registries")? },
+            "replication_upserted" => Self::ReplicationUpserted {
+                registry: need(w.registry, "registry")?,
+                replication: need(w.replication, "replication")?,
+            },
+            "replication_removed" => {
+                Self::ReplicationRemoved { registry: need(w.registry, "registry")?, name: need(w.name, "name")? }
+            }
+            "operation_failed" => Self::OperationFailed {
+                registry: need(w.registry, "registry")?,
+                name: need(w.name, "name")?,
+                message: need(w.message, "message")?,
+            },
+            "registry_error" => Self::RegistryError { registry: need(w.registry, "registry")?, error: w.error },
+            other => return Err(D::Error::unknown_variant(other, VARIANTS)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key() -> serde_json::Value {
+        json!({"subscriptionId": "00000000-0000-0000-0000-000000000000", "resourceGroup": "rg", "name": "myACR0007"})
+    }
+
+    fn replication() -> serde_json::Value {
+        json!({"name": "westeurope", "location": "westeurope", "provisioningState": "Succeeded", "regionEndpointEnabled": true})
+    }
+
+    #[test]
+    fn every_variant_reads_back_what_the_server_writes() {
+        let events = [
+            json!({"type": "snapshot", "registries": []}),
+            json!({"type": "replication_upserted", "registry": key(), "replication": replication()}),
+            json!({"type": "replication_removed", "registry": key(), "name": "westeurope"}),
+            json!({"type": "operation_failed", "registry": key(), "name": "westeurope", "message": "Quota"}),
+            json!({"type": "registry_error", "registry": key(), "error": "denied"}),
+            json!({"type": "registry_error", "registry": key(), "error": null}),
+        ];
+        for wire in events {
+            let event: StatusEvent = serde_json::from_value(wire.clone()).unwrap();
+            let back: StatusEvent = serde_json::from_value(serde_json::to_value(&event).unwrap()).unwrap();
+            assert_eq!(back, event, "{wire}");
+            assert_eq!(serde_json::to_value(&event).unwrap()["type"], wire["type"]);
+        }
+        // The tag may come anywhere in the object (JSON objects are unordered).
+        let late = json!({"registry": key(), "name": "westeurope", "type": "replication_removed"});
+        assert!(matches!(serde_json::from_value(late).unwrap(), StatusEvent::ReplicationRemoved { .. }));
+    }
+
+    #[test]
+    fn a_wrong_event_says_what_is_wrong() {
+        let err = serde_json::from_value::<StatusEvent>(json!({"type": "exploded"})).unwrap_err().to_string();
+        assert!(err.contains("unknown variant `exploded`"), "{err}");
+        let err = serde_json::from_value::<StatusEvent>(
+            json!({"type": "operation_failed", "registry": key(), "name": "westus"}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("missing field `message`"), "{err}");
+        assert!(serde_json::from_value::<StatusEvent>(json!({"registries": []})).is_err(), "no type");
+    }
 }

@@ -1,0 +1,190 @@
+//! The page's query string (`?registry=…&kiosk&cycle=…`) as a signal, and navigation that
+//! keeps it in the browser's history.
+//!
+//! The console is one page, so a router would only parse the query and push history entries;
+//! leptos_router does that through type-erased route views, which compile every view of the
+//! page a second time for asynchronous hydration: about a sixth of the WASM. This module is
+//! the part of it the page uses.
+
+use leptos::prelude::*;
+
+/// Query parameters in their order, decoded. A parameter without `=` (`?kiosk`) has an empty
+/// value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// Parses `registry=a&kiosk` (with or without the leading `?`).
+    pub fn parse(search: &str) -> Self {
+        let pairs = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (decode(k), decode(v))
+            })
+            .collect();
+        Self(pairs)
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    /// Whether `key` is present, with or without a value.
+    pub fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
+    /// This query with `key` set to `value`, first, and every other parameter kept.
+    pub fn with_first(&self, key: &str, value: &str) -> Self {
+        let rest = self.0.iter().filter(|(k, _)| k != key).cloned();
+        Self(std::iter::once((key.to_owned(), value.to_owned())).chain(rest).collect())
+    }
+
+    /// `?a=1&kiosk`, encoded; empty for no parameters.
+    pub fn to_search(&self) -> String {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(k, v)| if v.is_empty() { encode(k) } else { format!("{}={}", encode(k), encode(v)) })
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// The current query, shared by the page through context ([`provide`], [`use_location`]).
+#[derive(Clone, Copy)]
+pub struct Location {
+    query: RwSignal<Query>,
+}
+
+impl Location {
+    /// The query; Back and Forward update it.
+    pub fn query(&self) -> ReadSignal<Query> {
+        self.query.read_only()
+    }
+
+    /// Moves to `/{query}` as a new history entry, without reloading the page.
+    pub fn navigate(&self, query: Query) {
+        #[cfg(feature = "hydrate")]
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let url = format!("/{}", query.to_search());
+            if let Err(e) = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)) {
+                leptos::logging::warn!("history.pushState failed: {e:?}");
+            }
+        }
+        self.query.set(query);
+    }
+}
+
+/// Provides the page's [`Location`]: from the request on the server, from `location.search`
+/// in the browser, where `popstate` (Back, Forward) updates it.
+pub fn provide() -> Location {
+    let location = Location { query: RwSignal::new(Query::parse(&initial_search())) };
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        let query = location.query;
+        let on_pop = Closure::<dyn Fn()>::new(move || query.set(Query::parse(&initial_search())));
+        if let Some(w) = web_sys::window() {
+            if let Err(e) = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref()) {
+                leptos::logging::warn!("popstate listener: {e:?}");
+            }
+        }
+        // The page lives as long as the document: so does its listener.
+        on_pop.forget();
+    }
+    provide_context(location);
+    location
+}
+
+/// The page's [`Location`]; [`provide`] must have run in an ancestor.
+pub fn use_location() -> Location {
+    use_context::<Location>().unwrap_or_else(provide)
+}
+
+/// The query string of the page being rendered or shown, with its `?`.
+fn initial_search() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+    }
+    #[cfg(all(feature = "ssr", not(feature = "hydrate")))]
+    {
+        use_context::<http::request::Parts>().and_then(|p| p.uri.query().map(str::to_owned)).unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "hydrate", feature = "ssr")))]
+    {
+        String::new()
+    }
+}
+
+/// Percent-encodes a query key or value (registry names are alphanumeric, but the list
+/// parameter of the wall screen may carry commas and anything a person typed).
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Decodes `%XX` and `+` (a space in form encoding); malformed escapes stay as they are.
+fn decode(v: &str) -> String {
+    let hex = |b: u8| char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let escaped = match (b, bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => Some(hi << 4 | lo),
+            _ => None,
+        };
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(if b == b'+' { b' ' } else { b });
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_a_query() {
+        let q = Query::parse("?registry=myACR0007&kiosk&registries=a%2Cb,c&x=a+b%20c");
+        assert_eq!(q.get("registry").as_deref(), Some("myACR0007"));
+        assert!(q.has("kiosk"));
+        assert_eq!(q.get("kiosk").as_deref(), Some(""));
+        assert_eq!(q.get("registries").as_deref(), Some("a,b,c"));
+        assert_eq!(q.get("x").as_deref(), Some("a b c"));
+        assert_eq!(q.get("nope"), None);
+        assert_eq!(q.with_first("registry", "other").to_search(), "?registry=other&kiosk&registries=a,b,c&x=a%20b%20c");
+        assert_eq!(Query::parse("").to_search(), "");
+        assert_eq!(Query::parse("?kiosk").with_first("registry", "a b").to_search(), "?registry=a%20b&kiosk");
+    }
+
+    #[test]
+    fn malformed_escapes_stay_as_written() {
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz%4"), "%zz%4");
+        assert_eq!(decode("%C3%A9"), "é");
+    }
+}

@@ -11,8 +11,9 @@ pub mod tags;
 use std::collections::{BTreeMap, BTreeSet};
 
 use replimap_types::{
-    rfc3339_ms, CreateReplication, ProvisioningState, Region, RegionName, RegistryKey, RegistryState, RegistrySummary,
-    ReplicaPhase, Replication, ReplicationName, StatusEvent, UpdateReplication, ZoneRedundancy,
+    rfc3339_ms, CreateReplication, ProvisioningState, Region, RegionName, RegistryKey, RegistryName, RegistryState,
+    RegistrySummary, ReplicaPhase, Replication, ReplicationName, ResourceGroupName, StatusEvent, SubscriptionId,
+    UpdateReplication, ZoneRedundancy,
 };
 
 pub use region_state::{RegionState, Unavailable};
@@ -43,9 +44,9 @@ impl Pending {
 }
 
 /// A region of one registry: the key of per-region bookkeeping (writes, highlights, last
-/// events). The registry part is its lower-cased name (ACR names are globally unique and
-/// case-insensitive), so switching registries never mixes their regions up.
-pub type Spot = (String, RegionName);
+/// events). The registry part is its name (ACR names are globally unique, and compare
+/// case-insensitively), so switching registries never mixes their regions up.
+pub type Spot = (RegistryName, RegionName);
 
 /// The last thing the stream said about a region, for the hover card.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,15 +141,14 @@ pub const RECONNECT_MIN_MS: u32 = 1_000;
 pub const RECONNECT_MAX_MS: u32 = 30_000;
 
 /// How long to wait before reopening the status stream after `failures` attempts in a row
-/// failed (0 for the first retry): 1 s, doubling per failure, capped at 30 s. Half of the
-/// delay is random (`jitter` in `[0, 1)`, e.g. `Math.random()`), so tabs that lost the same
-/// server do not all come back in the same instant.
+/// failed (0 for the first retry): 1 s, doubling per failure, capped at 30 s, half of it random
+/// (`jitter` in `[0, 1)`, e.g. `Math.random()`): [`replimap_types::backoff`].
 pub fn reconnect_delay_ms(failures: u32, jitter: f64) -> u32 {
-    let base = RECONNECT_MIN_MS.saturating_mul(1u32 << failures.min(16)).min(RECONNECT_MAX_MS);
-    let half = base / 2;
-    // In [0, half]: the cast cannot overflow.
-    let random = (f64::from(half) * jitter.clamp(0.0, 1.0)).round() as u32;
-    half + random.min(half)
+    let min = std::time::Duration::from_millis(u64::from(RECONNECT_MIN_MS));
+    let max = std::time::Duration::from_millis(u64::from(RECONNECT_MAX_MS));
+    let delay = replimap_types::backoff(min, max, failures, jitter);
+    // At most RECONNECT_MAX_MS: the cast cannot overflow.
+    (delay.as_secs_f64() * 1000.0).round() as u32
 }
 
 /// The page's data.
@@ -207,7 +207,7 @@ impl Model {
                 if let Some(state) = self.state_mut(&registry) {
                     // The stream may omit `isHome` on deltas; the home region decides.
                     replication.is_home |= replication.location == state.registry.location;
-                    let spot = (state.registry.key.name.as_str().to_lowercase(), replication.location.clone());
+                    let spot = (state.registry.key.name.clone(), replication.location.clone());
                     let before = state.replications.iter().position(|r| r.name == replication.name);
                     let text = describe_change(before.map(|i| &state.replications[i]), &replication);
                     match before {
@@ -229,7 +229,7 @@ impl Model {
                 if let Some(state) = self.state_mut(&registry) {
                     if let Some(i) = state.replications.iter().position(|r| r.name == name) {
                         let r = state.replications.remove(i);
-                        removed = Some((state.registry.key.name.as_str().to_lowercase(), r.location));
+                        removed = Some((state.registry.key.name.clone(), r.location));
                     }
                 }
                 if let Some(spot) = removed {
@@ -282,11 +282,7 @@ impl Model {
     pub fn selected(&self) -> Option<&RegistryState> {
         match &self.wanted {
             Some(name) => self.registries.iter().find(|s| s.registry.key.name.as_str().eq_ignore_ascii_case(name)),
-            None => self
-                .registries
-                .iter()
-                .filter(|s| s.registry.replicable)
-                .min_by_key(|s| s.registry.key.name.as_str().to_lowercase()),
+            None => self.registries.iter().filter(|s| s.registry.replicable).min_by_key(|s| &s.registry.key.name),
         }
     }
 
@@ -304,18 +300,15 @@ impl Model {
     /// Every registry, grouped by subscription and resource group (each group sorted by
     /// name), for the picker.
     pub fn registry_groups(&self) -> Vec<(String, Vec<RegistrySummary>)> {
-        let mut groups: BTreeMap<(String, String), Vec<RegistrySummary>> = BTreeMap::new();
+        let mut groups: BTreeMap<(SubscriptionId, ResourceGroupName), Vec<RegistrySummary>> = BTreeMap::new();
         for s in &self.registries {
             let k = &s.registry.key;
-            groups
-                .entry((k.subscription_id.to_string(), k.resource_group.as_str().to_lowercase()))
-                .or_default()
-                .push(s.registry.clone());
+            groups.entry((k.subscription_id.clone(), k.resource_group.clone())).or_default().push(s.registry.clone());
         }
         groups
             .into_values()
             .map(|mut regs| {
-                regs.sort_by_key(|r| r.key.name.as_str().to_lowercase());
+                regs.sort_by(|a, b| a.key.name.cmp(&b.key.name));
                 let k = &regs[0].key;
                 (format!("{} / {}", k.subscription_id, k.resource_group), regs)
             })
@@ -345,10 +338,10 @@ impl Model {
 
     /// The `Creating` stand-ins for this tab's creates in `selected` not yet in the stream.
     fn standins<'a>(&'a self, selected: &'a RegistryState) -> impl Iterator<Item = Replication> + 'a {
-        let registry = selected.registry.key.name.as_str().to_lowercase();
+        let registry = &selected.registry.key.name;
         self.pending.iter().filter_map(move |((reg, region), pending)| {
             let Pending::Create(body) = pending else { return None };
-            if *reg != registry || selected.replications.iter().any(|r| &r.location == region) {
+            if reg != registry || selected.replications.iter().any(|r| &r.location == region) {
                 return None;
             }
             Some(Replication {
@@ -403,7 +396,7 @@ impl Model {
 
     /// The spot of `region` in the selected registry.
     pub fn selected_spot(&self, region: &RegionName) -> Option<Spot> {
-        Some((self.selected_registry()?.key.name.as_str().to_lowercase(), region.clone()))
+        Some((self.selected_registry()?.key.name.clone(), region.clone()))
     }
 
     fn view_of(&self, region: &Region, now_ms: i64) -> RegionView {
@@ -474,31 +467,31 @@ impl Model {
 
     /// Writes in flight on the selected registry, with display names, for the progress line.
     pub fn pending_list(&self) -> Vec<(String, Pending)> {
-        let Some(reg) = self.selected_registry().map(|r| r.key.name.as_str().to_lowercase()) else { return Vec::new() };
+        let Some(reg) = self.selected_registry().map(|r| &r.key.name) else { return Vec::new() };
         self.pending
             .iter()
-            .filter(|((r, _), _)| *r == reg)
+            .filter(|((r, _), _)| r == reg)
             .map(|((_, region), p)| (self.display_name(region), p.clone()))
             .collect()
     }
 
     fn is_selected(&self, key: &RegistryKey) -> bool {
-        self.selected().is_some_and(|s| s.registry.key.same_resource(key))
+        self.selected().is_some_and(|s| s.registry.key == *key)
     }
 
     fn state_mut(&mut self, key: &RegistryKey) -> Option<&mut RegistryState> {
-        self.registries.iter_mut().find(|s| s.registry.key.same_resource(key))
+        self.registries.iter_mut().find(|s| s.registry.key == *key)
     }
 
     /// The spot of a replication named in an event: its location if the replica is known,
     /// else the name (portal-created replicas are named after their region).
     fn spot_of(&self, key: &RegistryKey, name: &ReplicationName) -> Option<Spot> {
-        let state = self.registries.iter().find(|s| s.registry.key.same_resource(key));
+        let state = self.registries.iter().find(|s| s.registry.key == *key);
         let location = state
             .and_then(|s| s.replications.iter().find(|r| &r.name == name))
             .map(|r| r.location.clone())
             .or_else(|| name.as_str().parse::<RegionName>().ok())?;
-        Some((key.name.as_str().to_lowercase(), location))
+        Some((key.name.clone(), location))
     }
 
     /// A pending write is done once the stream shows its effect: the replica appeared
@@ -508,7 +501,7 @@ impl Model {
         let find = |spot: &Spot| -> Option<&Replication> {
             registries
                 .iter()
-                .find(|s| s.registry.key.name.as_str().eq_ignore_ascii_case(&spot.0))?
+                .find(|s| s.registry.key.name == spot.0)?
                 .replications
                 .iter()
                 .find(|r| r.location == spot.1)
@@ -560,8 +553,8 @@ fn label(
 fn snapshot_changes(before: &[RegistryState], after: &[RegistryState]) -> Vec<(Spot, String)> {
     let mut out = Vec::new();
     for new in after {
-        let Some(old) = before.iter().find(|o| o.registry.key.same_resource(&new.registry.key)) else { continue };
-        let reg = new.registry.key.name.as_str().to_lowercase();
+        let Some(old) = before.iter().find(|o| o.registry.key == new.registry.key) else { continue };
+        let reg = &new.registry.key.name;
         for r in &new.replications {
             let prev = old.replications.iter().find(|o| o.name == r.name);
             if prev != Some(r) && prev.is_none_or(|p| !same_but_time(p, r)) {

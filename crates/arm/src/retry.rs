@@ -5,7 +5,8 @@ use std::time::Duration;
 use rand::Rng;
 use reqwest::Method;
 
-/// Retry policy: exponential back-off with full jitter, capped, honouring `Retry-After`.
+/// Retry policy: exponential back-off with jitter ([`replimap_types::backoff`]), capped,
+/// honouring `Retry-After`.
 /// The defaults follow the Azure SDKs' spirit but are shorter, since a person is waiting.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -56,9 +57,7 @@ impl RetryPolicy {
         if let Some(hint) = retry_after {
             return hint.min(self.max_delay);
         }
-        let exp = self.base_delay.saturating_mul(1u32 << attempt.min(10)).min(self.max_delay);
-        let jitter = rand::rng().random_range(0.5..=1.0);
-        exp.mul_f64(jitter)
+        replimap_types::backoff(self.base_delay, self.max_delay, attempt, rand::rng().random::<f64>())
     }
 }
 

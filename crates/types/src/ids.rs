@@ -27,10 +27,58 @@ impl fmt::Display for IdError {
 impl std::error::Error for IdError {}
 
 macro_rules! typed_id {
+    // An id kept in one canonical spelling: equal when the strings are equal.
     ($(#[$meta:meta])* $name:ident, $kind:literal, $rule:literal, $check:expr) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(String);
+        typed_id!(@common $name, $kind, $rule, $check);
+    };
+    // A name ARM compares case-insensitively: kept as written (it is shown and sent back as
+    // given), but equal, ordered and hashed without regard to case, so `MyReg` and `myreg` are
+    // one key everywhere (maps, lookups, the page's bookkeeping) and nobody needs to remember
+    // to compare them with care.
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $rule:literal, $check:expr, case_insensitive) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name(String);
+        typed_id!(@common $name, $kind, $rule, $check);
+
+        impl $name {
+            fn folded(&self) -> impl Iterator<Item = char> + '_ {
+                self.0.chars().flat_map(char::to_lowercase)
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.folded().eq(other.folded())
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.folded().cmp(other.folded())
+            }
+        }
+
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+                for c in self.folded() {
+                    h.write_u32(u32::from(c));
+                }
+            }
+        }
+    };
+    (@common $name:ident, $kind:literal, $rule:literal, $check:expr) => {
 
         impl $name {
             /// The id as a string slice.
@@ -95,7 +143,7 @@ typed_id!(
 
 typed_id!(
     /// A resource group name: 1–90 characters of letters, digits, `-_.()`, not ending in a period
-    /// (ARM common-types v5). Case is kept as given; ARM compares it case-insensitively.
+    /// (ARM common-types v5). Case is kept as given; it compares case-insensitively, as ARM does.
     ResourceGroupName,
     "resource group name",
     "must be 1-90 letters, digits, '-', '_', '.', '(' or ')' and must not end with '.'",
@@ -104,23 +152,28 @@ typed_id!(
             && s.chars().all(|c| c.is_alphanumeric() || "-_.()".contains(c))
             && !s.ends_with('.');
         ok.then(|| s.to_owned())
-    }
+    },
+    case_insensitive
 );
 
 typed_id!(
-    /// A container registry name: 5–50 ASCII letters and digits (Microsoft.ContainerRegistry spec).
+    /// A container registry name: 5–50 ASCII letters and digits (Microsoft.ContainerRegistry spec);
+    /// compares case-insensitively, as ARM does.
     RegistryName,
     "registry name",
     "must be 5-50 characters of letters and digits only",
-    alnum_5_50
+    alnum_5_50,
+    case_insensitive
 );
 
 typed_id!(
-    /// A replication name: 5–50 ASCII letters and digits (Microsoft.ContainerRegistry spec).
+    /// A replication name: 5–50 ASCII letters and digits (Microsoft.ContainerRegistry spec);
+    /// compares case-insensitively, as ARM does.
     ReplicationName,
     "replication name",
     "must be 5-50 characters of letters and digits only",
-    alnum_5_50
+    alnum_5_50,
+    case_insensitive
 );
 
 typed_id!(
@@ -146,6 +199,33 @@ impl ReplicationName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arm_names_are_one_key_whatever_their_case() {
+        use std::collections::{BTreeSet, HashSet};
+        let a: RegistryName = "MyACR0007".parse().unwrap();
+        let b: RegistryName = "myacr0007".parse().unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.as_str(), "MyACR0007", "kept as written");
+        assert_eq!(HashSet::from([a.clone(), b.clone()]).len(), 1);
+        assert_eq!(BTreeSet::from([a.clone(), b]).len(), 1);
+        let other: RegistryName = "myacr0008".parse().unwrap();
+        assert!(a < other);
+        let upper: RegistryName = "MYACR0006".parse().unwrap();
+        assert!(upper < a, "ordered without regard to case");
+        let rg1: ResourceGroupName = "Platform-Prod".parse().unwrap();
+        let rg2: ResourceGroupName = "platform-prod".parse().unwrap();
+        assert_eq!(rg1, rg2);
+        let sub: SubscriptionId = "00000000-0000-0000-0000-000000000000".parse().unwrap();
+        let key = |rg: &ResourceGroupName, name: &str| crate::RegistryKey {
+            subscription_id: sub.clone(),
+            resource_group: rg.clone(),
+            name: name.parse().unwrap(),
+        };
+        assert_eq!(key(&rg1, "MYACR0007"), key(&rg2, "myacr0007"), "a registry key too");
+        let r1: ReplicationName = "WestEurope".parse().unwrap();
+        assert_eq!(r1, "westeurope".parse::<ReplicationName>().unwrap());
+    }
 
     #[test]
     fn registry_names_follow_the_spec_pattern() {

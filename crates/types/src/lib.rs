@@ -6,6 +6,7 @@
 //! and the one error envelope.
 #![warn(missing_docs)]
 
+mod backoff;
 mod error;
 mod event;
 mod http;
@@ -16,6 +17,7 @@ mod region;
 mod registry;
 mod replication;
 
+pub use backoff::backoff;
 pub use error::{ApiError, ErrorCode};
 pub use event::{RegistryState, StatusEvent};
 pub use http::CSRF_HEADER;

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{RegionName, RegistryName, ResourceGroupName, SubscriptionId};
 
-/// The three parts that name a registry in ARM.
+/// The three parts that name a registry in ARM. Equal, ordered and hashed as ARM compares
+/// them: the names case-insensitively (see [`RegistryName`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegistryKey {
@@ -22,13 +23,6 @@ impl RegistryKey {
     /// The portal API path of this registry, below `/api/v1/registries/`.
     pub fn api_path(&self) -> String {
         format!("{}/{}/{}", self.subscription_id, self.resource_group, self.name)
-    }
-
-    /// Case-insensitive equality, as ARM compares resource group and registry names.
-    pub fn same_resource(&self, other: &RegistryKey) -> bool {
-        self.subscription_id == other.subscription_id
-            && self.resource_group.as_str().eq_ignore_ascii_case(other.resource_group.as_str())
-            && self.name.as_str().eq_ignore_ascii_case(other.name.as_str())
     }
 }
 

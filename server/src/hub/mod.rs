@@ -214,9 +214,9 @@ impl StatusHub {
         self.lock().registries.values().cloned().collect()
     }
 
-    /// One registry, matched as ARM matches names (case-insensitively).
+    /// One registry (keys compare as ARM compares names: case-insensitively).
     pub fn registry(&self, key: &RegistryKey) -> Option<RegistryState> {
-        self.lock().registries.values().find(|s| s.registry.key.same_resource(key)).cloned()
+        self.lock().registries.get(key).cloned()
     }
 
     /// Applies `event` to the cached state and sends it to every client.
@@ -245,7 +245,7 @@ impl StatusHub {
     /// against that state, so they wait for it).
     pub fn polled(&self, key: &RegistryKey) -> bool {
         let st = self.lock();
-        st.registries.values().any(|s| s.registry.key.same_resource(key) && st.last_poll.contains_key(&s.registry.key))
+        st.registries.contains_key(key) && st.last_poll.contains_key(key)
     }
 
     /// Replaces one registry's replica list with a fresh poll, publishing the differences.
@@ -387,8 +387,8 @@ impl StatusHub {
     /// last successful poll (`None`: never polled), read under one lock so the age is the state's.
     pub fn registry_with_age(&self, key: &RegistryKey) -> Option<(RegistryState, Option<Duration>)> {
         let st = self.lock();
-        let entry = st.registries.values().find(|s| s.registry.key.same_resource(key))?;
-        Some((entry.clone(), st.last_poll.get(&entry.registry.key).map(Instant::elapsed)))
+        let entry = st.registries.get(key)?;
+        Some((entry.clone(), st.last_poll.get(key).map(Instant::elapsed)))
     }
 }
 

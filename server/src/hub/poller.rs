@@ -34,7 +34,7 @@ pub(super) async fn run(hub: StatusHub, key: RegistryKey, nudge: Arc<Notify>) {
                 tracing::warn!(registry = %key, error = %e, failures, "polling replications failed");
                 hub.poll_failed(&key, e.public_message());
                 // Back off (honouring ARM's Retry-After) instead of hammering a failing ARM.
-                let backoff = intervals.fast.saturating_mul(1 << failures.min(6)).min(MAX_BACKOFF);
+                let backoff = replimap_types::backoff(intervals.fast, MAX_BACKOFF, failures, 1.0);
                 e.retry_after().map_or(backoff, |ra| ra.max(intervals.fast)).min(MAX_BACKOFF)
             }
         };

@@ -218,7 +218,7 @@ pub async fn update(
     }
     let reg = validate::writable_registry(&state, &key)?;
     let key = canonical(&reg);
-    if !reg.replications.iter().any(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str())) {
+    if !reg.replications.iter().any(|r| r.name == name) {
         return Err(AppError::new(
             ErrorCode::NotFound,
             format!("Registry '{}' has no replication named '{name}'.", key.name),
@@ -244,7 +244,7 @@ pub async fn delete(
     let (key, name) = p.parts()?;
     let reg = validate::writable_registry(&state, &key)?;
     let key = canonical(&reg);
-    let known = reg.replications.iter().find(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str()));
+    let known = reg.replications.iter().find(|r| r.name == name);
     match known {
         Some(r) if r.is_home => {
             return Err(AppError::new(

@@ -152,7 +152,7 @@ pub fn create(
             ),
         ));
     }
-    if let Some(existing) = reg.replications.iter().find(|r| r.name.as_str().eq_ignore_ascii_case(name.as_str())) {
+    if let Some(existing) = reg.replications.iter().find(|r| r.name == name) {
         return Err(AppError::new(
             ErrorCode::AlreadyReplicated,
             format!(

@@ -2,15 +2,6 @@
 
 use std::collections::BTreeMap;
 
-/// Longest tag name ARM accepts.
-const MAX_KEY: usize = 512;
-/// Longest tag value ARM accepts.
-const MAX_VALUE: usize = 256;
-/// Most tags one resource may carry.
-const MAX_TAGS: usize = 50;
-/// Characters ARM refuses in tag names.
-const FORBIDDEN: &[char] = &['<', '>', '%', '&', '\\', '?', '/'];
-
 /// Parses `key=value` pairs separated by spaces; a name or value with spaces goes in double
 /// quotes (`"Cost Center"="Web team"`), and `\"` or `\\` inside stand for `"` and `\`.
 /// The error names the first bad pair, so the form can say what to fix.
@@ -24,22 +15,13 @@ pub fn parse_tags(input: &str) -> Result<BTreeMap<String, String>, String> {
         if key.is_empty() {
             return Err(format!("\"{word}\" has no tag name before ="));
         }
-        if key.chars().count() > MAX_KEY {
-            return Err(format!("tag name \"{key}\" is longer than {MAX_KEY} characters"));
-        }
-        if let Some(c) = key.chars().find(|c| FORBIDDEN.contains(c)) {
-            return Err(format!("tag name \"{key}\" contains '{c}', which Azure does not allow"));
-        }
-        if value.chars().count() > MAX_VALUE {
-            return Err(format!("the value of \"{key}\" is longer than {MAX_VALUE} characters"));
-        }
+        // ARM's rules, as the server checks them before any write.
+        replimap_types::check_tag(key, value).map_err(|e| e.to_string())?;
         if tags.insert(key.to_owned(), value.to_owned()).is_some() {
             return Err(format!("tag \"{key}\" is given twice"));
         }
     }
-    if tags.len() > MAX_TAGS {
-        return Err(format!("{} tags given; Azure allows at most {MAX_TAGS}", tags.len()));
-    }
+    replimap_types::check_tags(tags.iter()).map_err(|e| e.to_string())?;
     Ok(tags)
 }
 

@@ -16,6 +16,7 @@ mod page;
 mod region;
 mod registry;
 mod replication;
+mod tags;
 
 pub use backoff::backoff;
 pub use error::{ApiError, ErrorCode};
@@ -29,3 +30,4 @@ pub use registry::{RegistryKey, RegistrySummary};
 pub use replication::{
     CreateReplication, ProvisioningState, ReplicaPhase, ReplicaStatus, Replication, UpdateReplication, ZoneRedundancy,
 };
+pub use tags::{check_tag, check_tags, TagError, MAX_TAGS, MAX_TAG_NAME, MAX_TAG_VALUE};

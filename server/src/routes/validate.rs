@@ -13,12 +13,6 @@ use replimap_types::{
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// ARM's tag limits (Azure Resource Manager docs, "Use tags"): 50 per resource,
-/// names up to 512 characters without `<>%&\?/`, values up to 256.
-const MAX_TAGS: usize = 50;
-const MAX_TAG_NAME: usize = 512;
-const MAX_TAG_VALUE: usize = 256;
-
 /// The path parameters, or a 400 envelope (e.g. a segment that is not UTF-8 once decoded).
 pub fn path<T>(path: Result<Path<T>, PathRejection>) -> AppResult<T> {
     match path {
@@ -189,25 +183,15 @@ fn unknown_region(given: &str) -> AppError {
     )
 }
 
-/// ARM's tag rules.
+/// ARM's tag rules ([`replimap_types::check_tags`], which the dialogs apply too).
 pub fn tags(tags: &BTreeMap<String, String>) -> AppResult<()> {
-    let bad = |m: String| Err(AppError::new(ErrorCode::BadRequest, m));
-    if tags.len() > MAX_TAGS {
-        return bad(format!("A resource can have at most {MAX_TAGS} tags; {} were given.", tags.len()));
-    }
-    for (k, v) in tags {
-        if k.is_empty() || k.chars().count() > MAX_TAG_NAME {
-            return bad(format!(
-                "Tag names must be 1-{MAX_TAG_NAME} characters; '{}' is not.",
-                k.chars().take(40).collect::<String>()
-            ));
-        }
-        if let Some(c) = k.chars().find(|c| "<>%&\\?/".contains(*c)) {
-            return bad(format!("Tag name '{k}' contains '{c}', which Azure does not allow (< > % & \\ ? /)."));
-        }
-        if v.chars().count() > MAX_TAG_VALUE {
-            return bad(format!("The value of tag '{k}' is longer than {MAX_TAG_VALUE} characters."));
-        }
-    }
-    Ok(())
+    replimap_types::check_tags(tags.iter())
+        .map_err(|e| AppError::new(ErrorCode::BadRequest, capitalised(&e.to_string())))
+}
+
+/// The sentence as the API's messages start: with a capital letter, ending in a full stop.
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+    format!("{first}{}.", chars.as_str())
 }

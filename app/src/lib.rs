@@ -55,15 +55,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: metadata and its one page. The server routes only `/` here (every other
-/// path is a file, the API or a 404), so the page needs no router, only the query string.
+/// The application: metadata and its one page, at `/`. The server renders the app for `/` and
+/// for every unknown path (its 404), so the page needs no router: the path decides between the
+/// console and "Page not found", the query string does the rest.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    location::provide();
+    let location = location::provide();
+    let page = if location.is_root() {
+        leptos::either::Either::Left(view! { <MapPage/> })
+    } else {
+        leptos::either::Either::Right(view! {
+            <main class="not-found">
+                <h1>"Page not found."</h1>
+                <p><a href="/">"Open the console"</a></p>
+            </main>
+        })
+    };
     view! {
         <Stylesheet id="leptos" href="/pkg/replimap.css"/>
         <Title text="replimap · ACR geo-replication"/>
-        <MapPage/>
+        {page}
     }
 }

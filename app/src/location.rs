@@ -63,9 +63,16 @@ impl Query {
 #[derive(Clone, Copy)]
 pub struct Location {
     query: RwSignal<Query>,
+    /// Whether the path is `/`, the console's (anything else is the 404 page).
+    root: bool,
 }
 
 impl Location {
+    /// Whether the page is the console (`/`) rather than the server's 404 for another path.
+    pub fn is_root(&self) -> bool {
+        self.root
+    }
+
     /// The query; Back and Forward update it.
     pub fn query(&self) -> ReadSignal<Query> {
         self.query.read_only()
@@ -87,13 +94,14 @@ impl Location {
 /// Provides the page's [`Location`]: from the request on the server, from `location.search`
 /// in the browser, where `popstate` (Back, Forward) updates it.
 pub fn provide() -> Location {
-    let location = Location { query: RwSignal::new(Query::parse(&initial_search())) };
+    let (path, search) = current_url();
+    let location = Location { query: RwSignal::new(Query::parse(&search)), root: path == "/" };
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
         let query = location.query;
-        let on_pop = Closure::<dyn Fn()>::new(move || query.set(Query::parse(&initial_search())));
+        let on_pop = Closure::<dyn Fn()>::new(move || query.set(Query::parse(&current_url().1)));
         if let Some(w) = web_sys::window() {
             if let Err(e) = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref()) {
                 leptos::logging::warn!("popstate listener: {e:?}");
@@ -106,24 +114,34 @@ pub fn provide() -> Location {
     location
 }
 
-/// The page's [`Location`]; [`provide`] must have run in an ancestor.
+/// The page's [`Location`], which [`App`](crate::App) provides for every view below it.
 pub fn use_location() -> Location {
-    use_context::<Location>().unwrap_or_else(provide)
+    use_context::<Location>().unwrap_or_else(|| {
+        // A view rendered outside App (a test harness): a location of its own, read once.
+        leptos::logging::warn!("no Location in context: App provides it");
+        let (path, search) = current_url();
+        Location { query: RwSignal::new(Query::parse(&search)), root: path == "/" }
+    })
 }
 
-/// The query string of the page being rendered or shown, with its `?`.
-fn initial_search() -> String {
+/// The path and the query string (with its `?`) of the page being rendered or shown.
+fn current_url() -> (String, String) {
     #[cfg(feature = "hydrate")]
     {
-        web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+        let location = web_sys::window().map(|w| w.location());
+        let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_else(|| "/".to_owned());
+        (path, location.and_then(|l| l.search().ok()).unwrap_or_default())
     }
     #[cfg(all(feature = "ssr", not(feature = "hydrate")))]
     {
-        use_context::<http::request::Parts>().and_then(|p| p.uri.query().map(str::to_owned)).unwrap_or_default()
+        match use_context::<http::request::Parts>() {
+            Some(p) => (p.uri.path().to_owned(), p.uri.query().map(|q| format!("?{q}")).unwrap_or_default()),
+            None => ("/".to_owned(), String::new()),
+        }
     }
     #[cfg(not(any(feature = "hydrate", feature = "ssr")))]
     {
-        String::new()
+        ("/".to_owned(), String::new())
     }
 }
 

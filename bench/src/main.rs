@@ -7,7 +7,8 @@
 //!
 //! The clients connect all at once, as browsers do when a portal restarts (a reconnect
 //! storm). The run fails (exit status 1, each reason on a `FAIL` line) when any client is
-//! lost: not connected, refused, or without its snapshot within [`STORM_LIMIT`]; when the
+//! lost: not connected, refused, or without its snapshot within [`STORM_WAIT`]; when the storm
+//! takes longer than [`STORM_LIMIT`]; when the
 //! delivery p99 is over [`DELIVERY_P99_LIMIT`] or a client misses the change; or when the
 //! server needs more than [`KIB_PER_CLIENT_LIMIT`] per client. `BENCH_CLIENTS` (default
 //! 10,000) and `BENCH_WINDOW_S` (default 10) change the load.

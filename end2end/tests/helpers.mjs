@@ -588,7 +588,7 @@ function rowCellsInPage(n) {
   return Object.fromEntries([...tr.cells].map((c, i) => [keys[i], c.innerText.trim()]));
 }
 
-/// The release binary the suite was built with (cargo leptos end-to-end builds it first).
+/// The release binary the suite runs against (scripts/build builds it before the tests).
 export const PORTAL_BINARY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'target', 'release', 'replimap');
 
 /**

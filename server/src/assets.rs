@@ -35,8 +35,9 @@ struct Asset {
     gzip: Bytes,
 }
 
-/// The folders of the site root whose files are precompressed: the front end's build output,
-/// then what `public/` ships (scripts/build copies it into the site root).
+/// The folders of the site root whose files are precompressed besides the front end's own
+/// (`site_pkg_dir`, which `start` adds): what `public/` ships, which scripts/build copies
+/// into the site root.
 pub const PRECOMPRESSED_DIRS: [&str; 2] = ["leaflet", "data"];
 
 /// The compressed files by URL path (`/pkg/replimap.wasm`).

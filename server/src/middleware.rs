@@ -59,7 +59,7 @@ pub async fn guard(
         .into_response();
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || !req.uri().path().starts_with("/api/") {
+    if safe || !crate::routes::is_api(req.uri().path()) {
         return next.run(req).await;
     }
     if req.headers().get(CSRF_HEADER).is_none() {

@@ -102,8 +102,9 @@ fn create(map: &Map, view: &RegionView, portal: Portal) -> Entry {
     icon_options.set_icon_anchor(Point::new(MARKER_SIZE / 2.0, MARKER_SIZE / 2.0));
     let options = MarkerOptions::new();
     options.set_icon(div_icon(&icon_options));
-    // Not Leaflet's `keyboard` option: it makes the element a focusable button as it enters
-    // the map, before it has a key handler. The element becomes one below, once it has.
+    // Not Leaflet's `keyboard` option: the element becomes a focusable button below, together
+    // with its key handler, so the two cannot be told apart from outside (the same task adds
+    // both; this keeps it so if the order of the code changes).
     options.set_keyboard(false);
     options.set_rise_on_hover(true);
     let marker = Marker::new_with_options(&LatLng::new(view.region.latitude, view.region.longitude), &options);

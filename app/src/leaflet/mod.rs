@@ -74,8 +74,9 @@ pub fn mount(node: NodeRef<Div>, portal: Portal) {
         }
         if let Some(MapView { map, markers }) = slot.as_mut() {
             markers.sync(map, &views, selected.as_ref(), portal);
-            if first {
-                // Every marker is on the map with its handlers: pressing one does something.
+            // Every region's marker is on the map with its handlers (regions come with the
+            // page, so an empty list means a page without data: not ready).
+            if !views.is_empty() && div.get_attribute(READY_ATTR).is_none() {
                 div.set_attribute(READY_ATTR, "true").ok();
             }
         }

@@ -17,6 +17,11 @@ pub fn parse_tags(input: &str) -> Result<BTreeMap<String, String>, String> {
         }
         // ARM's rules, as the server checks them before any write.
         replimap_types::check_tag(key, value).map_err(|e| e.to_string())?;
+        // The browser builds request bodies as JS objects, where this name is the prototype,
+        // not a key: the tag would vanish from the request while the az command showed it.
+        if key == "__proto__" {
+            return Err("the tag name \"__proto__\" cannot be sent from the browser; use az or the API".to_owned());
+        }
         if tags.insert(key.to_owned(), value.to_owned()).is_some() {
             return Err(format!("tag \"{key}\" is given twice"));
         }
@@ -112,6 +117,7 @@ mod tests {
         assert!(parse_tags("a/b=1").unwrap_err().contains("'/'"));
         assert!(parse_tags("a=1 a=2").unwrap_err().contains("twice"));
         assert!(parse_tags("a=\"1").unwrap_err().contains("not closed"));
+        assert!(parse_tags("__proto__=x").unwrap_err().contains("__proto__"));
         let many: Vec<String> = (0..51).map(|i| format!("k{i}=v")).collect();
         assert!(parse_tags(&many.join(" ")).unwrap_err().contains("at most 50"));
     }

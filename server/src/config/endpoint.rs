@@ -10,9 +10,12 @@ use url::{Host, Url};
 /// Why an ARM endpoint was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
-    /// Not a URL at all.
-    #[error("arm.endpoint '{0}' is not a URL: {1}")]
-    Invalid(String, url::ParseError),
+    /// Not a URL at all (not echoed: it may hold a secret pasted by mistake).
+    #[error("arm.endpoint is not a URL: {0}")]
+    Invalid(url::ParseError),
+    /// A URL with a user name or password in it: a secret in configuration that ARM never needs.
+    #[error("arm.endpoint must not carry a user name or password")]
+    Credentials,
     /// A scheme or host that would expose the token.
     #[error("arm.endpoint '{0}' must use https (plain http only to a loopback host: 127.0.0.0/8, [::1] or localhost)")]
     Insecure(String),
@@ -27,6 +30,9 @@ pub struct ArmEndpoint(Url);
 impl ArmEndpoint {
     /// Checks `url`'s scheme against its host.
     pub fn new(url: Url) -> Result<Self, EndpointError> {
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(EndpointError::Credentials);
+        }
         let loopback = match url.host() {
             Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
             Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
@@ -55,7 +61,7 @@ impl FromStr for ArmEndpoint {
     type Err = EndpointError;
 
     fn from_str(s: &str) -> Result<Self, EndpointError> {
-        Self::new(Url::parse(s).map_err(|e| EndpointError::Invalid(s.to_owned(), e))?)
+        Self::new(Url::parse(s).map_err(EndpointError::Invalid)?)
     }
 }
 
@@ -77,6 +83,16 @@ impl fmt::Display for ArmEndpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_the_url_are_refused_and_never_echoed() {
+        for url in ["https://user:hunter2@management.azure.com", "https://user@management.azure.com"] {
+            let err = url.parse::<ArmEndpoint>().unwrap_err().to_string();
+            assert!(err.contains("user name or password") && !err.contains("hunter2"), "{err}");
+        }
+        let err = "https://user:hunter2@[bad".parse::<ArmEndpoint>().unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
 
     fn refused(url: &str) -> String {
         let err = url.parse::<ArmEndpoint>().expect_err(url).to_string();

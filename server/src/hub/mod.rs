@@ -49,7 +49,8 @@ impl Sequenced {
         Ok(Self { id, frame: frame.into(), snapshot })
     }
 
-    /// The event's JSON (the frame's `data:`).
+    /// The event's JSON (the frame's `data:`), for tests that read what clients get.
+    #[cfg(test)]
     pub fn json(&self) -> &str {
         let frame = std::str::from_utf8(&self.frame).unwrap_or_default();
         frame.split_once("\ndata: ").map_or("", |(_, rest)| rest.trim_end_matches('\n'))

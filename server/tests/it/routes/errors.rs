@@ -81,5 +81,7 @@ async fn unknown_pages_keep_the_html_fallback() {
         assert!(ctype.starts_with("text/html"), "{path}: {ctype}");
         let html = resp.text().await.unwrap();
         assert!(html.contains("<html") || html.contains("<!DOCTYPE"), "{path}: {html}");
+        assert!(html.contains("Page not found."), "{path}: the 404 page, not the console");
+        assert!(!html.contains("id=\"console\""), "{path}: no console on a 404");
     }
 }

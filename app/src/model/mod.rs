@@ -11,9 +11,9 @@ pub mod tags;
 use std::collections::{BTreeMap, BTreeSet};
 
 use replimap_types::{
-    rfc3339_ms, CreateReplication, ProvisioningState, Region, RegionName, RegistryKey, RegistryName, RegistryState,
-    RegistrySummary, ReplicaPhase, Replication, ReplicationName, ResourceGroupName, StatusEvent, SubscriptionId,
-    UpdateReplication, ZoneRedundancy,
+    rfc3339_ms, Applied, CreateReplication, ProvisioningState, Region, RegionName, RegistryKey, RegistryName,
+    RegistryState, RegistrySummary, ReplicaPhase, Replication, ReplicationName, ResourceGroupName, StatusEvent,
+    SubscriptionId, UpdateReplication, ZoneRedundancy,
 };
 
 pub use region_state::{RegionState, Unavailable};
@@ -202,39 +202,25 @@ impl Model {
                 self.registries = registries;
                 self.loaded = true;
             }
-            StatusEvent::ReplicationUpserted { registry, mut replication } => {
-                let mut changed = None;
-                if let Some(state) = self.state_mut(&registry) {
-                    // The stream may omit `isHome` on deltas; the home region decides.
-                    replication.is_home |= replication.location == state.registry.location;
-                    let spot = (state.registry.key.name.clone(), replication.location.clone());
-                    let before = state.replications.iter().position(|r| r.name == replication.name);
-                    let text = describe_change(before.map(|i| &state.replications[i]), &replication);
-                    match before {
-                        Some(i) => state.replications[i] = replication.clone(),
-                        None => state.replications.push(replication.clone()),
+            StatusEvent::ReplicationUpserted { ref registry, .. }
+            | StatusEvent::ReplicationRemoved { ref registry, .. } => {
+                // The stream's one reducer (the hub applies it too); the page notes what it did.
+                let applied =
+                    self.state_mut(registry).map(|state| (state.registry.key.name.clone(), state.apply(&event)));
+                match applied {
+                    Some((reg, Applied::Upserted { before, after })) => {
+                        let spot = (reg, after.location.clone());
+                        self.note(spot.clone(), describe_change(before.as_ref(), &after), now_ms);
+                        if matches!(after.phase(), ReplicaPhase::Ready | ReplicaPhase::Failed) {
+                            rested.push(spot);
+                        }
                     }
-                    state.replications.sort_by(|a, b| a.name.cmp(&b.name));
-                    changed = Some((spot, text, replication));
-                }
-                if let Some((spot, text, replica)) = changed {
-                    self.note(spot.clone(), text, now_ms);
-                    if matches!(replica.phase(), ReplicaPhase::Ready | ReplicaPhase::Failed) {
+                    Some((reg, Applied::Removed(gone))) => {
+                        let spot = (reg, gone.location);
+                        self.note(spot.clone(), "Replica removed".to_owned(), now_ms);
                         rested.push(spot);
                     }
-                }
-            }
-            StatusEvent::ReplicationRemoved { registry, name } => {
-                let mut removed = None;
-                if let Some(state) = self.state_mut(&registry) {
-                    if let Some(i) = state.replications.iter().position(|r| r.name == name) {
-                        let r = state.replications.remove(i);
-                        removed = Some((state.registry.key.name.clone(), r.location));
-                    }
-                }
-                if let Some(spot) = removed {
-                    self.note(spot.clone(), "Replica removed".to_owned(), now_ms);
-                    rested.push(spot);
+                    _ => {}
                 }
             }
             StatusEvent::OperationFailed { registry, name, message } => {
@@ -247,9 +233,9 @@ impl Model {
                     alert = Some(message);
                 }
             }
-            StatusEvent::RegistryError { registry, error } => {
-                if let Some(state) = self.state_mut(&registry) {
-                    state.error = error;
+            StatusEvent::RegistryError { ref registry, .. } => {
+                if let Some(state) = self.state_mut(registry) {
+                    state.apply(&event);
                 }
             }
         }

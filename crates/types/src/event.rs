@@ -60,6 +60,75 @@ pub enum StatusEvent {
     },
 }
 
+/// What [`RegistryState::apply`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Applied {
+    /// A replication appeared (`before: None`) or changed; `after` is its new state.
+    Upserted {
+        /// Its state before the event, if it was known.
+        before: Option<Replication>,
+        /// Its state now.
+        after: Replication,
+    },
+    /// A replication is gone; this was its last state.
+    Removed(Replication),
+    /// The registry's poll error was set or cleared.
+    Error,
+    /// Nothing changed (a snapshot, a failed write, another registry's event, an unknown name).
+    Nothing,
+}
+
+impl StatusEvent {
+    /// The registry a delta is about (`None` for a snapshot, which is about all of them).
+    pub fn registry(&self) -> Option<&RegistryKey> {
+        match self {
+            Self::Snapshot { .. } => None,
+            Self::ReplicationUpserted { registry, .. }
+            | Self::ReplicationRemoved { registry, .. }
+            | Self::OperationFailed { registry, .. }
+            | Self::RegistryError { registry, .. } => Some(registry),
+        }
+    }
+}
+
+impl RegistryState {
+    /// Applies one delta of the stream to this registry: the one reducer, used by the hub for
+    /// the state it hands new clients and by the page for what it shows, so both read the
+    /// stream the same way. Replications stay sorted by name; an upsert without `isHome` (a
+    /// delta may omit it) is the home replica when it is in the registry's home region.
+    pub fn apply(&mut self, event: &StatusEvent) -> Applied {
+        if event.registry() != Some(&self.registry.key) {
+            return Applied::Nothing;
+        }
+        match event {
+            StatusEvent::ReplicationUpserted { replication, .. } => {
+                let mut after = replication.clone();
+                after.is_home |= after.location == self.registry.location;
+                let before = match self.replications.iter_mut().find(|r| r.name == after.name) {
+                    Some(r) => Some(std::mem::replace(r, after.clone())),
+                    None => {
+                        self.replications.push(after.clone());
+                        self.replications.sort_by(|a, b| a.name.cmp(&b.name));
+                        None
+                    }
+                };
+                Applied::Upserted { before, after }
+            }
+            StatusEvent::ReplicationRemoved { name, .. } => {
+                match self.replications.iter().position(|r| &r.name == name) {
+                    Some(i) => Applied::Removed(self.replications.remove(i)),
+                    None => Applied::Nothing,
+                }
+            }
+            StatusEvent::RegistryError { error, .. } => {
+                self.error = error.clone();
+                Applied::Error
+            }
+            StatusEvent::Snapshot { .. } | StatusEvent::OperationFailed { .. } => Applied::Nothing,
+        }
+    }
+}
+
 /// Reads the internally tagged form without serde's buffering of the whole object (its
 /// `Content` machinery was a twentieth of the browser's WASM): every variant's fields are read
 /// in one pass into one flat record, then `type` picks the variant and its required fields.
@@ -139,6 +208,36 @@ mod tests {
         // The tag may come anywhere in the object (JSON objects are unordered).
         let late = json!({"registry": key(), "name": "westeurope", "type": "replication_removed"});
         assert!(matches!(serde_json::from_value(late).unwrap(), StatusEvent::ReplicationRemoved { .. }));
+    }
+
+    #[test]
+    fn the_reducer_applies_deltas_to_their_registry_only() {
+        let mut state: RegistryState = serde_json::from_value(json!({
+            "registry": {"key": key(), "location": "eastus", "sku": "Premium", "replicable": true},
+            "replications": [],
+        }))
+        .unwrap();
+        let event = |v: serde_json::Value| -> StatusEvent { serde_json::from_value(v).unwrap() };
+        let up = event(json!({"type": "replication_upserted", "registry": key(), "replication": replication()}));
+        assert!(matches!(state.apply(&up), Applied::Upserted { before: None, .. }));
+        let mut home = replication();
+        home["name"] = "eastus".into();
+        home["location"] = "eastus".into();
+        let home = event(json!({"type": "replication_upserted", "registry": key(), "replication": home}));
+        assert!(matches!(state.apply(&home), Applied::Upserted { after, .. } if after.is_home), "home by region");
+        let names: Vec<&str> = state.replications.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["eastus", "westeurope"], "sorted by name");
+        assert!(matches!(state.apply(&up), Applied::Upserted { before: Some(_), .. }));
+        let mut other_key = key();
+        other_key["name"] = "otherreg1".into();
+        let elsewhere = event(json!({"type": "replication_removed", "registry": other_key, "name": "westeurope"}));
+        assert_eq!(state.apply(&elsewhere), Applied::Nothing, "another registry's event");
+        let gone = event(json!({"type": "replication_removed", "registry": key(), "name": "WestEurope"}));
+        assert!(matches!(state.apply(&gone), Applied::Removed(r) if r.name.as_str() == "westeurope"));
+        assert_eq!(state.apply(&gone), Applied::Nothing, "already gone");
+        let failing = event(json!({"type": "registry_error", "registry": key(), "error": "denied"}));
+        assert_eq!(state.apply(&failing), Applied::Error);
+        assert_eq!(state.error.as_deref(), Some("denied"));
     }
 
     #[test]

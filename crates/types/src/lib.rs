@@ -20,7 +20,7 @@ mod tags;
 
 pub use backoff::backoff;
 pub use error::{ApiError, ErrorCode};
-pub use event::{RegistryState, StatusEvent};
+pub use event::{Applied, RegistryState, StatusEvent};
 pub use http::CSRF_HEADER;
 pub use ids::{IdError, RegionName, RegistryName, ReplicationName, ResourceGroupName, SubscriptionId};
 pub use operation::{Operation, OperationKind, OperationState};

@@ -421,30 +421,11 @@ impl HubState {
     }
 }
 
+/// Applies a delta to the cached state with the stream's one reducer
+/// ([`RegistryState::apply`], which the page applies too).
 fn apply(registries: &mut BTreeMap<RegistryKey, RegistryState>, event: &StatusEvent) {
-    match event {
-        StatusEvent::ReplicationUpserted { registry, replication } => {
-            if let Some(entry) = registries.get_mut(registry) {
-                match entry.replications.iter_mut().find(|r| r.name == replication.name) {
-                    Some(r) => *r = replication.clone(),
-                    None => {
-                        entry.replications.push(replication.clone());
-                        entry.replications.sort_by(|a, b| a.name.cmp(&b.name));
-                    }
-                }
-            }
-        }
-        StatusEvent::ReplicationRemoved { registry, name } => {
-            if let Some(entry) = registries.get_mut(registry) {
-                entry.replications.retain(|r| &r.name != name);
-            }
-        }
-        StatusEvent::RegistryError { registry, error } => {
-            if let Some(entry) = registries.get_mut(registry) {
-                entry.error = error.clone();
-            }
-        }
-        StatusEvent::Snapshot { .. } | StatusEvent::OperationFailed { .. } => {}
+    if let Some(entry) = event.registry().and_then(|key| registries.get_mut(key)) {
+        entry.apply(event);
     }
 }
 

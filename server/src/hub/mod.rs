@@ -11,6 +11,7 @@
 //! serialisation, not one per client.
 
 mod diff;
+mod discovery;
 mod poller;
 mod stamp;
 
@@ -24,6 +25,7 @@ use replimap_types::{RegistryKey, RegistryState, RegistrySummary, Replication, S
 use tokio::sync::{broadcast, Notify};
 
 pub use diff::diff;
+pub use discovery::discover;
 pub use stamp::now as stamp_now;
 
 /// One event with its sequence number, serialised once for all clients.

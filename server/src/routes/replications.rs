@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use replimap_arm::{LroPoller, ReplicationPatch, ReplicationPatchProperties};
+use replimap_arm::{ReplicationPatch, ReplicationPatchProperties};
 use replimap_types::{
     CreateReplication, ErrorCode, Operation, OperationKind, RegistryKey, RegistryState, Replication, ReplicationName,
     StatusEvent, UpdateReplication,
@@ -186,7 +186,7 @@ async fn start_create(
     let (arm, poller) = state.arm.create_replication(&key, &name, &put).await?;
     let view = arm.into_view(&reg.registry.location)?;
     state.hub.publish(StatusEvent::ReplicationUpserted { registry: key.clone(), replication: view.clone() });
-    let op = follow(&state, OperationKind::Create, key, name, poller);
+    let op = crate::operations::follow(&state, OperationKind::Create, key, name, poller);
     Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)))
 }
 
@@ -231,7 +231,7 @@ pub async fn update(
     let (arm, poller) = state.arm.update_replication(&key, &name, &patch).await?;
     let view = arm.into_view(&reg.registry.location)?;
     state.hub.publish(StatusEvent::ReplicationUpserted { registry: key.clone(), replication: view.clone() });
-    let op = follow(&state, OperationKind::Update, key, name, poller);
+    let op = crate::operations::follow(&state, OperationKind::Update, key, name, poller);
     Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)))
 }
 
@@ -265,7 +265,7 @@ pub async fn delete(
     }
     tracing::info!(registry = %key, replication = %name, "deleting replication");
     let poller = state.arm.delete_replication(&key, &name).await?;
-    let op = follow(&state, OperationKind::Delete, key, name, poller);
+    let op = crate::operations::follow(&state, OperationKind::Delete, key, name, poller);
     Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(op)))
 }
 
@@ -275,37 +275,4 @@ fn operation_headers(op: &Operation) -> [(HeaderName, String); 2] {
         (header::LOCATION, format!("/api/v1/operations/{}", op.id)),
         (HeaderName::from_static("operation-id"), op.id.clone()),
     ]
-}
-
-/// Records the write and follows its long-running operation in the background; a failure
-/// becomes an `operation_failed` event. The poller is nudged at the end either way, so the
-/// map shows ARM's final truth.
-fn follow(
-    state: &AppState,
-    kind: OperationKind,
-    key: RegistryKey,
-    name: ReplicationName,
-    poller: Option<LroPoller>,
-) -> Operation {
-    let op = state.operations.start(kind, key.clone(), name.clone());
-    let hub = state.hub.clone();
-    let ops = state.operations.clone();
-    let id = op.id.clone();
-    hub.nudge(&key);
-    tokio::spawn(async move {
-        let result = match poller {
-            Some(p) => p.wait().await,
-            None => Ok(()),
-        };
-        match result {
-            Ok(()) => ops.finish(&id, None),
-            Err(e) => {
-                tracing::warn!(registry = %key, replication = %name, error = %e, "replication operation failed");
-                ops.finish(&id, Some(e.public_message()));
-                hub.publish(StatusEvent::OperationFailed { registry: key.clone(), name, message: e.public_message() });
-            }
-        }
-        hub.nudge(&key);
-    });
-    op
 }

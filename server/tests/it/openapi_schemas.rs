@@ -99,27 +99,30 @@ fn tag_constraints_in_the_document_are_arms() {
 
 /// Checks `value` against a schema of the document, as far as the document uses JSON Schema:
 /// `$ref`, `type`, `enum`, `required`, `properties` (and nothing else when the schema lists
-/// them), `items`, `nullable`.
+/// them), `items`; `type` may be a list (OpenAPI 3.1: `["string", "null"]`).
 fn fits(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
     if let Some(r) = schema["$ref"].as_str() {
         let name = r.trim_start_matches("#/components/schemas/");
         return fits(doc, &doc["components"]["schemas"][name], value, at);
-    }
-    if value.is_null() && schema["nullable"] == true {
-        return Ok(());
     }
     if let Some(options) = schema["enum"].as_array() {
         if !options.contains(value) {
             return Err(format!("{at}: {value} is not one of {options:?}"));
         }
     }
-    let ok = match schema["type"].as_str() {
-        Some("object") => value.is_object(),
-        Some("array") => value.is_array(),
-        Some("string") => value.is_string(),
-        Some("boolean") => value.is_boolean(),
-        Some("integer") => value.is_i64() || value.is_u64(),
-        Some("number") => value.is_number(),
+    let of_type = |t: &str| match t {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "boolean" => value.is_boolean(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "null" => value.is_null(),
+        _ => false,
+    };
+    let ok = match &schema["type"] {
+        Value::String(t) => of_type(t),
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).any(of_type),
         _ => true,
     };
     if !ok {

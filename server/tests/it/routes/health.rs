@@ -41,7 +41,7 @@ async fn metrics_expose_replicas_by_phase_and_arm_calls() {
 async fn serves_its_openapi_document() {
     let t = TestPortal::start().await;
     let doc: serde_json::Value = t.get("/api/v1/openapi.json").await.json().await.unwrap();
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v1/registries/{subscriptionId}/{resourceGroup}/{registry}/replications/{name}"]
         ["delete"]
         .is_object());

@@ -117,7 +117,8 @@ async fn json<T: DeserializeOwned>(response: &Response) -> Result<T, Failure> {
     crate::json::from_str(&text).map_err(|e| format!("Unexpected answer from {}: {e}", response.url()))
 }
 
-fn describe_js(value: &JsValue) -> String {
+/// A JS exception or value as text for a message.
+pub(crate) fn describe_js(value: &JsValue) -> String {
     value
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

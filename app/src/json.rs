@@ -5,22 +5,16 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use wasm_bindgen::JsValue;
 
 /// Parses a JSON document into `T`; the error says what was wrong.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    let value = js_sys::JSON::parse(text).map_err(|e| describe(&e))?;
+    let value = js_sys::JSON::parse(text).map_err(|e| crate::api::describe_js(&e))?;
     serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
 }
 
 /// Prints `value` as a JSON document, maps as objects (as serde_json does).
 pub fn to_string<T: Serialize>(value: &T) -> Result<String, String> {
     let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())?;
-    let text = js_sys::JSON::stringify(&value).map_err(|e| describe(&e))?;
+    let text = js_sys::JSON::stringify(&value).map_err(|e| crate::api::describe_js(&e))?;
     Ok(String::from(text))
-}
-
-fn describe(e: &JsValue) -> String {
-    use wasm_bindgen::JsCast;
-    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| "invalid JSON".to_owned())
 }

@@ -68,6 +68,12 @@ pub struct Location {
 }
 
 impl Location {
+    /// The location of the page being rendered or shown, read once.
+    fn from_url() -> Self {
+        let (path, search) = current_url();
+        Self { query: RwSignal::new(Query::parse(&search)), root: path == "/" }
+    }
+
     /// Whether the page is the console (`/`) rather than the server's 404 for another path.
     pub fn is_root(&self) -> bool {
         self.root
@@ -94,8 +100,7 @@ impl Location {
 /// Provides the page's [`Location`]: from the request on the server, from `location.search`
 /// in the browser, where `popstate` (Back, Forward) updates it.
 pub fn provide() -> Location {
-    let (path, search) = current_url();
-    let location = Location { query: RwSignal::new(Query::parse(&search)), root: path == "/" };
+    let location = Location::from_url();
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::closure::Closure;
@@ -119,8 +124,7 @@ pub fn use_location() -> Location {
     use_context::<Location>().unwrap_or_else(|| {
         // A view rendered outside App (a test harness): a location of its own, read once.
         leptos::logging::warn!("no Location in context: App provides it");
-        let (path, search) = current_url();
-        Location { query: RwSignal::new(Query::parse(&search)), root: path == "/" }
+        Location::from_url()
     })
 }
 

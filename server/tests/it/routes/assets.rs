@@ -29,17 +29,7 @@ async fn front_end_files_are_served_precompressed_with_an_etag() {
     let http = reqwest::Client::builder().no_brotli().no_gzip().build().unwrap();
 
     // Compression runs in the background; until then the ordinary handler answers.
-    let mut resp = None;
-    for _ in 0..100 {
-        let r = http.get(&url).header("accept-encoding", "gzip, br").send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        if r.headers().get("etag").is_some() {
-            resp = Some(r);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let resp = resp.expect("precompressed within 10 s");
+    let resp = precompressed(&http, &url, "gzip, br").await;
     assert_eq!(resp.headers()["content-encoding"], "br");
     assert_eq!(resp.headers()["content-type"], "application/wasm");
     assert_eq!(resp.headers()["vary"], "accept-encoding");
@@ -60,21 +50,8 @@ async fn front_end_files_are_served_precompressed_with_an_etag() {
     assert_ne!(gz_etag, etag, "each encoding has its own tag");
 
     // Folders are compressed one after another (pkg first), so the outline may come later.
-    let mut outline = None;
-    for _ in 0..100 {
-        let r = http
-            .get(format!("{}/data/world.geojson", portal.url()))
-            .header("accept-encoding", "gzip, deflate, br, zstd")
-            .send()
-            .await
-            .unwrap();
-        if r.headers().get("etag").is_some() {
-            outline = Some(r);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let outline = outline.expect("the outline is precompressed within 10 s too");
+    let outline =
+        precompressed(&http, &format!("{}/data/world.geojson", portal.url()), "gzip, deflate, br, zstd").await;
     assert_eq!(outline.headers()["content-encoding"], "br");
     assert_eq!(outline.headers()["content-type"], "application/geo+json");
     let again =
@@ -95,4 +72,18 @@ async fn front_end_files_are_served_precompressed_with_an_etag() {
 
     let _ = tx.send(());
     let _ = std::fs::remove_dir_all(&site);
+}
+
+/// The first answer for `url` that comes from the start-up compression (it has an ETag), asked
+/// again every 100 ms for up to 10 s; every answer before it must be a 200 too.
+async fn precompressed(http: &reqwest::Client, url: &str, accept: &str) -> reqwest::Response {
+    for _ in 0..100 {
+        let r = http.get(url).header("accept-encoding", accept).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+        if r.headers().get("etag").is_some() {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} not precompressed within 10 s");
 }

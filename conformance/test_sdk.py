@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 
 import pytest
 from azure.core.credentials import AccessToken
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
 from azure.identity import ClientSecretCredential
 from azure.mgmt.containerregistry import ContainerRegistryManagementClient
@@ -51,16 +52,32 @@ def client(emulator, credential) -> ContainerRegistryManagementClient:
     )
 
 
-class StaticToken:
-    """The smallest credential the SDK accepts: no identity provider at all."""
+class FixedToken:
+    """The smallest credential the SDK accepts: always the same token."""
+
+    def __init__(self, token: str, expires_on: int | None = None):
+        self.token = token
+        self.expires_on = expires_on or int(time.time()) + 3600
 
     def get_token(self, *scopes, **kwargs) -> AccessToken:
-        return AccessToken("static-token", int(time.time()) + 3600)
+        return AccessToken(self.token, self.expires_on)
+
+
+def fixed_client(emulator, token: str, expires_on: int | None = None):
+    return ContainerRegistryManagementClient(
+        FixedToken(token, expires_on), SUB, base_url=emulator.url,
+        connection_verify=str(emulator.ca_pem),
+    )
 
 
 def jwt_claims(token: str) -> dict:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def stats(emulator) -> dict:
+    """The emulator's counters (`GET /_emulator/requests`): tokens issued, 401s."""
+    return emulator.admin("GET", "/requests")[1]
 
 
 def names(client, rg=SDK_RG, reg=SDK_REG) -> list[str]:
@@ -132,11 +149,7 @@ def test_delete_of_a_missing_replica_is_a_no_op(client, emulator):
     assert [r["status"] for r in deletes] == [204]
 
 
-def test_registries_list_get_and_static_token(emulator):
-    # Any credential object works: the emulator checks no token.
-    client = ContainerRegistryManagementClient(
-        StaticToken(), SUB, base_url=emulator.url, connection_verify=str(emulator.ca_pem)
-    )
+def test_registries_list_and_get(client):
     all_names = sorted(r.name for r in client.registries.list())
     assert all_names == sorted([REG, STANDARD_REG, SDK_REG])
     assert [r.name for r in client.registries.list_by_resource_group(RG)] == [REG]
@@ -144,6 +157,63 @@ def test_registries_list_get_and_static_token(emulator):
     assert reg.sku.name == "Premium"
     assert reg.location == "eastus"
     assert reg.properties.login_server == "myacr0007.azurecr.io"
+
+
+def test_a_token_the_emulator_did_not_issue_is_refused(emulator):
+    with pytest.raises(ClientAuthenticationError) as err:
+        fixed_client(emulator, "static-token").registries.get(RG, REG)
+    assert err.value.status_code == 401
+    assert err.value.error.code == "InvalidAuthenticationToken"
+    challenge = err.value.response.headers["WWW-Authenticate"]
+    assert challenge.startswith("Bearer authorization_uri=") and 'error="invalid_token"' in challenge
+    assert stats(emulator)["authRefused"] == 1
+
+
+def test_an_expired_token_is_refused(emulator, credential):
+    status, _ = emulator.admin("POST", "/config", {"tokenLifetimeSecs": 1})
+    assert status == 200
+    try:
+        # A private credential: the session one keeps its hour-long token.
+        fresh = ClientSecretCredential(
+            TENANT, "replimap-expiry", "any-secret", authority=emulator.url,
+            disable_instance_discovery=True, connection_verify=str(emulator.ca_pem),
+        )
+        token = fresh.get_token("https://management.azure.com/.default")
+    finally:
+        emulator.admin("POST", "/config", {"tokenLifetimeSecs": 3599})
+    claims = jwt_claims(token.token)
+    assert claims["exp"] - claims["iat"] == 1
+    time.sleep(1.2)
+    with pytest.raises(ClientAuthenticationError) as err:
+        fixed_client(emulator, token.token, token.expires_on).registries.get(RG, REG)
+    assert err.value.error.code == "ExpiredAuthenticationToken"
+    assert re.fullmatch(
+        r"The access token expiry UTC time '\d+/\d+/\d{4} \d+:\d\d:\d\d [AP]M' is earlier than "
+        r"current UTC time '\d+/\d+/\d{4} \d+:\d\d:\d\d [AP]M'\.",
+        err.value.error.message,
+    ), err.value.error.message
+
+
+def test_the_sdk_fetches_new_tokens_before_they_expire(emulator):
+    status, _ = emulator.admin("POST", "/config", {"tokenLifetimeSecs": 2})
+    assert status == 200
+    try:
+        cred = ClientSecretCredential(
+            TENANT, "replimap-renewal", "any-secret", authority=emulator.url,
+            disable_instance_discovery=True, connection_verify=str(emulator.ca_pem),
+        )
+        short = ContainerRegistryManagementClient(
+            cred, SUB, base_url=emulator.url, connection_verify=str(emulator.ca_pem)
+        )
+        for _ in range(3):
+            short.registries.get(RG, REG)
+            time.sleep(1.1)
+    finally:
+        emulator.admin("POST", "/config", {"tokenLifetimeSecs": 3599})
+    counts = stats(emulator)
+    # Tokens this short are always "about to expire" for azure-core: one per call at least.
+    assert counts["tokensIssued"] >= 3, counts
+    assert counts["authRefused"] == 0, counts
 
 
 def test_paging_follows_absolute_next_links(client, emulator):
@@ -187,10 +257,7 @@ def test_out_of_band_failure_is_seen(client, emulator):
     assert rep.properties.status.message == "Broken on Azure's side."
 
 
-def test_non_premium_registry_refuses_replications(emulator):
-    client = ContainerRegistryManagementClient(
-        StaticToken(), SUB, base_url=emulator.url, connection_verify=str(emulator.ca_pem)
-    )
+def test_non_premium_registry_refuses_replications(client):
     with pytest.raises(HttpResponseError) as err:
         client.replications.begin_create(
             STANDARD_RG, STANDARD_REG, "westeurope", Replication(location="westeurope")

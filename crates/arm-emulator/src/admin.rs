@@ -1,5 +1,6 @@
-//! Out-of-band admin API under `/_emulator/` (never an ARM path): request
-//! counts, fault rules, run-time timings and throttling, state reset, and
+//! Out-of-band admin API under `/_emulator/` (never an ARM path, never
+//! authenticated): request and token counts, fault rules, run-time timings,
+//! token lifetime and throttling, state reset, and
 //! changes "made elsewhere" (a registry or replica added, removed or broken
 //! without going through ARM). Same envelope for errors as ARM, so clients
 //! need one parser. Reference: `docs/emulator.md`.
@@ -97,6 +98,8 @@ struct ConfigDto {
     update_delay_ms: Option<u64>,
     page_size: Option<usize>,
     retry_after_secs: Option<u64>,
+    /// Lifetime of access tokens issued from now on (`expires_in` follows it).
+    token_lifetime_secs: Option<u64>,
     /// Answered as the limits in force, or `false`.
     throttling: Option<ThrottleSetting>,
 }
@@ -112,6 +115,7 @@ async fn get_config(State(emu): State<Emulator>) -> Response {
         update_delay_ms: Some(millis(t.update_delay)),
         page_size: Some(t.page_size),
         retry_after_secs: Some(t.retry_after_secs),
+        token_lifetime_secs: Some(t.token_lifetime.as_secs()),
         throttling: Some(match emu.throttling() {
             Some(l) => ThrottleSetting::Limits(l),
             None => ThrottleSetting::Switch(false),
@@ -136,6 +140,9 @@ async fn set_config(State(emu): State<Emulator>, body: Bytes) -> Response {
     }
     if let Some(s) = dto.retry_after_secs {
         emu.set_retry_after_secs(s);
+    }
+    if let Some(s) = dto.token_lifetime_secs {
+        emu.set_token_lifetime(Duration::from_secs(s));
     }
     match dto.throttling {
         None => {}

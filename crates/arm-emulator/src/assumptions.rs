@@ -18,10 +18,21 @@
 //! * Replication calls on a non-Premium registry: only PUT is rejected; GET and
 //!   list answer normally (an empty list).
 //! * Registry PUT/PATCH answer 200 synchronously (§2.2, recording).
-//! * No `Authorization` check: real clients always send a token and tests should
-//!   not need an identity provider. The emulated token endpoint (`identity.rs`)
+//! * Authentication (`auth.rs`): every ARM request needs a bearer token the
+//!   emulator signed (HS256 under its own key) that has not expired; refusals are
+//!   ARM's 401 codes and wording (`AuthenticationFailed`, `InvalidAuthenticationToken`,
+//!   `ExpiredAuthenticationToken`, the latter's times in .NET's en-US format as in
+//!   user reports, e.g. microsoft/foundry-dev-tools#461). Not modelled: audience,
+//!   tenant and `nbf` checks, and ARM's clock-skew allowance (the emulator is its
+//!   own issuer, and tests must see a token expire on time). The challenge's
+//!   `authorization_uri` is the emulator itself (its cloud's login endpoint, as
+//!   real ARM names the public cloud's). The token endpoint (`identity.rs`)
 //!   accepts any tenant, client id and secret, and only the client-credentials
 //!   grant (service principals).
+//! * Resource group DELETE (`group_delete.rs`): the group takes the provisioning
+//!   delay; its registries (with their replicas) go `Deleting` at once and are
+//!   gone half-way through; nothing fails. A repeated DELETE while one runs gets
+//!   the same monitor URL.
 //! * Throttling (`throttle.rs`, off unless asked for): one token bucket per
 //!   subscription and kind (read/write/delete) with ARM's per-principal limits;
 //!   ARM's extra per-principal and 15× global buckets are not modelled.
@@ -72,6 +83,10 @@ pub const OPERATION_IN_PROGRESS_CODE: &str = "AnotherOperationInProgress";
 /// (Terraform added an explicit wait, shared/docs/anchors.md §1.4).
 pub const RECREATE_CONFLICT_CODE: &str = "Conflict";
 
+/// A write into a resource group that is being deleted. ARM's code for it, not
+/// recorded for ACR; the message is ARM's usual wording.
+pub const GROUP_BEING_DELETED_CODE: &str = "ResourceGroupBeingDeleted";
+
 /// Polling an operation id the emulator never issued.
 pub const OPERATION_NOT_FOUND_CODE: &str = "OperationNotFound";
 
@@ -101,7 +116,7 @@ pub const DEFAULT_INJECTED_FAILURE_CODE: &str = "ReplicationProvisioningFailed";
 pub const DEFAULT_INJECTED_FAILURE_MESSAGE: &str = "The replication could not be provisioned in the requested region.";
 
 /// §2.1: who the RP says created the home replica, and who "the user" is
-/// (the emulator checks no token, so it cannot know the caller).
+/// (tokens name a client id, not a user, so one fixed name is used).
 pub const APPLICATION_PRINCIPAL: &str = "ContainerRegistry";
 pub const USER_PRINCIPAL: &str = "user@replimap.example";
 

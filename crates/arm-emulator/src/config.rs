@@ -1,5 +1,6 @@
 //! Emulator settings: how long long-running operations take, list page size,
-//! the initial state ([`Seed`]), an optional state file and ARM throttling.
+//! the initial state ([`Seed`]), an optional state file, ARM throttling and the
+//! lifetime of the access tokens it issues.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,6 +28,10 @@ pub struct EmulatorConfig {
     /// State file: loaded at start instead of `seed` when it exists, rewritten
     /// after every change. `None` keeps everything in memory.
     pub state_file: Option<PathBuf>,
+    /// Lifetime of the access tokens the emulator issues (token endpoint and
+    /// [`EmulatorHandle::credential`](crate::EmulatorHandle::credential)); whole
+    /// seconds count. Entra ID's default is about an hour.
+    pub token_lifetime: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -39,6 +44,7 @@ impl Default for EmulatorConfig {
             seed: Seed::default(),
             throttling: None,
             state_file: None,
+            token_lifetime: Duration::from_secs(3599),
         }
     }
 }
@@ -50,6 +56,7 @@ pub(crate) struct Timings {
     pub update_delay: Duration,
     pub page_size: usize,
     pub retry_after_secs: u64,
+    pub token_lifetime: Duration,
 }
 
 impl From<&EmulatorConfig> for Timings {
@@ -60,6 +67,7 @@ impl From<&EmulatorConfig> for Timings {
             // A zero page size would make paging loop forever.
             page_size: c.page_size.max(1),
             retry_after_secs: c.retry_after_secs,
+            token_lifetime: c.token_lifetime,
         }
     }
 }

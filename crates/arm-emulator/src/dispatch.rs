@@ -27,7 +27,7 @@ pub(crate) async fn handle(State(emu): State<Emulator>, req: Request) -> Respons
     };
     let base = base_url(&parts.headers, &parts.extensions);
     if let Some(route) = identity::route(parts.uri.path()) {
-        return identity::handle(route, &parts.method, &base, &body);
+        return identity::handle(&emu, route, &parts.method, &base, &body);
     }
     let query: Vec<(String, String)> =
         parts.uri.query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
@@ -66,6 +66,8 @@ fn dispatch(mut ctx: Ctx) -> ArmResult<Response> {
         (Route::ResourceGroups { sub }, Method::GET) => resource_groups::list(&ctx, &sub),
         (Route::ResourceGroup { sub, rg }, Method::GET) => resource_groups::get(&ctx, &sub, &rg),
         (Route::ResourceGroup { sub, rg }, Method::PUT) => resource_groups::put(&ctx, &sub, &rg),
+        (Route::ResourceGroup { sub, rg }, Method::HEAD) => resource_groups::head(&ctx, &sub, &rg),
+        (Route::ResourceGroup { sub, rg }, Method::DELETE) => resource_groups::delete(&ctx, &sub, &rg),
         (Route::RegistriesBySubscription { sub }, Method::GET) => registries::list(&ctx, &sub, None),
         (Route::RegistriesByGroup { sub, rg }, Method::GET) => registries::list(&ctx, &sub, Some(&rg)),
         (Route::Registry { sub, rg, reg }, Method::GET) => registries::get(&ctx, &sub, &rg, &reg),

@@ -1,5 +1,6 @@
 //! [`Emulator`]: the shared, cheaply cloneable state behind the router, with
-//! the Rust side of the admin API (faults, timings, request counts, state).
+//! the Rust side of the admin API (faults, timings, request counts, state) and
+//! the key its access tokens are signed with.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -7,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::auth::{SigningKey, TokenRequest};
 use crate::config::{EmulatorConfig, Timings};
 use crate::faults::{FaultRule, Faults};
 use crate::requests::{RequestRecord, RequestStats};
@@ -27,9 +29,19 @@ struct Inner {
     requests: Mutex<RequestStats>,
     throttler: Mutex<Throttler>,
     seed: Seed,
+    /// Signs and checks access tokens; kept in the state file so tokens issued
+    /// before a restart stay valid after it.
+    key: SigningKey,
     state_file: Option<PathBuf>,
     /// The text last written to `state_file`, to skip writes that change nothing.
     saved: Mutex<String>,
+}
+
+/// A token just signed: `lifetime_secs` is `exp - iat`, the token response's `expires_in`.
+pub(crate) struct IssuedToken {
+    pub token: String,
+    pub expires_on: time::OffsetDateTime,
+    pub lifetime_secs: i64,
 }
 
 /// A poisoned lock only means another request panicked mid-update; the JSON
@@ -46,7 +58,8 @@ impl Emulator {
         let path = config.state_file.clone();
         Self::try_new(config.clone()).unwrap_or_else(|e| {
             eprintln!("replimap emulator: ignoring state file {}: {e}", path.unwrap_or_default().display());
-            Self::build(Store::from_seed(&config.seed), EmulatorConfig { state_file: None, ..config })
+            let config = EmulatorConfig { state_file: None, ..config };
+            Self::build(Store::from_seed(&config.seed), SigningKey::generate(), config)
         })
     }
 
@@ -57,13 +70,17 @@ impl Emulator {
             Some(path) => crate::persist::load(path)?,
             None => None,
         };
-        let store = loaded.unwrap_or_else(|| Store::from_seed(&config.seed));
-        let emu = Self::build(store, config);
+        let (store, key) = match loaded {
+            Some(l) => (l.store, l.key.unwrap_or_else(SigningKey::generate)),
+            None => (Store::from_seed(&config.seed), SigningKey::generate()),
+        };
+        let emu = Self::build(store, key, config);
+        // Also settles what finished while the emulator was down.
         emu.persist();
         Ok(emu)
     }
 
-    fn build(store: Store, config: EmulatorConfig) -> Self {
+    fn build(store: Store, key: SigningKey, config: EmulatorConfig) -> Self {
         let mut throttler = Throttler::default();
         throttler.set_limits(config.throttling);
         Self {
@@ -74,6 +91,7 @@ impl Emulator {
                 requests: Mutex::new(RequestStats::default()),
                 throttler: Mutex::new(throttler),
                 seed: config.seed,
+                key,
                 state_file: config.state_file,
                 saved: Mutex::new(String::new()),
             }),
@@ -86,8 +104,10 @@ impl Emulator {
         let Some(path) = &self.inner.state_file else {
             return;
         };
-        let text = crate::persist::to_text(&self.store());
+        // Held while the text is made and written, so a slower request cannot
+        // overwrite a newer state with an older one.
         let mut saved = lock(&self.inner.saved);
+        let text = crate::persist::to_text(&self.store(), &self.inner.key);
         if *saved == text {
             return;
         }
@@ -148,6 +168,33 @@ impl Emulator {
     /// Changes the list page size (minimum 1).
     pub fn set_page_size(&self, page_size: usize) {
         lock(&self.inner.timings).page_size = page_size.max(1);
+    }
+
+    /// Changes the lifetime of tokens issued from now on (whole seconds count).
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        lock(&self.inner.timings).token_lifetime = lifetime;
+    }
+
+    /// Current lifetime of issued tokens.
+    pub fn token_lifetime(&self) -> Duration {
+        self.timings().token_lifetime
+    }
+
+    pub(crate) fn key(&self) -> &SigningKey {
+        &self.inner.key
+    }
+
+    /// Signs a token with the lifetime in force and counts it.
+    pub(crate) fn issue_token(&self, audience: &str, issuer: &str, tenant: &str, client_id: &str) -> IssuedToken {
+        let lifetime_secs = i64::try_from(self.token_lifetime().as_secs()).unwrap_or(i64::MAX);
+        let req = TokenRequest { audience, issuer, tenant, client_id, lifetime_secs };
+        let (token, expires_on) = crate::auth::issue(&self.inner.key, &req, time::OffsetDateTime::now_utc());
+        lock(&self.inner.requests).tokens_issued += 1;
+        IssuedToken { token, expires_on, lifetime_secs }
+    }
+
+    pub(crate) fn record_auth_refused(&self) {
+        lock(&self.inner.requests).auth_refused += 1;
     }
 
     /// Changes the `Retry-After` seconds sent on 201/202 and running operations.

@@ -1,6 +1,7 @@
-//! Middleware around every ARM request (not `/_emulator/`): applies injected
-//! faults, adds the headers real ARM sends (arm-facts §4), and counts the
-//! request for `GET /_emulator/requests`.
+//! Middleware around every ARM request (not `/_emulator/`, not the identity
+//! endpoints): checks the bearer token (`auth.rs`), applies injected faults,
+//! adds the headers real ARM sends (arm-facts §4), and counts the request for
+//! `GET /_emulator/requests`.
 
 use axum::extract::{Request, State};
 use std::time::Instant;
@@ -28,28 +29,10 @@ pub(crate) async fn arm_envelope(State(emu): State<Emulator>, req: Request, next
     let correlation = header_or_new(req.headers(), "x-ms-correlation-request-id");
     let client_request_id = req.headers().get("x-ms-client-request-id").cloned();
 
-    // The lock is released before sleeping: faults must not serialise requests.
-    let fault = emu.faults_mut().for_request(method.as_str(), req.uri().path());
     let mut remaining = None;
-    let mut resp = match fault {
-        Some(RequestFault { delay, error: Some(e) }) => {
-            if let Some(d) = delay {
-                tokio::time::sleep(d).await;
-            }
-            e.into_response()
-        }
-        other => {
-            if let Some(d) = other.and_then(|f| f.delay) {
-                tokio::time::sleep(d).await;
-            }
-            match throttle(&emu, &method, req.uri().path(), req.headers()) {
-                Err(e) => e.into_response(),
-                Ok(left) => {
-                    remaining = left;
-                    next.run(req).await
-                }
-            }
-        }
+    let mut resp = match authenticate(&emu, &req) {
+        Err(e) => e.into_response(),
+        Ok(()) => faulted_or_served(&emu, req, next, &mut remaining).await,
     };
 
     add_arm_headers(resp.headers_mut(), &method, correlation, client_request_id);
@@ -62,6 +45,44 @@ pub(crate) async fn arm_envelope(State(emu): State<Emulator>, req: Request, next
         status: resp.status().as_u16(),
     });
     resp
+}
+
+/// ARM authenticates before anything else happens to a request (faults and
+/// throttling included): a refused request costs no quota.
+fn authenticate(emu: &Emulator, req: &Request) -> Result<(), ArmError> {
+    crate::auth::check(req.headers(), emu.key(), time::OffsetDateTime::now_utc()).map_err(|refusal| {
+        emu.record_auth_refused();
+        let login = format!("{}/", crate::ctx::base_url(req.headers(), req.extensions()));
+        refusal.into_error(&login)
+    })
+}
+
+/// Injected faults first, then throttling, then the handler. `remaining` gets
+/// the bucket's count when throttling is on.
+async fn faulted_or_served(emu: &Emulator, req: Request, next: Next, remaining: &mut Option<u32>) -> Response {
+    let method = req.method().clone();
+    // The lock is released before sleeping: faults must not serialise requests.
+    let fault = emu.faults_mut().for_request(method.as_str(), req.uri().path());
+    match fault {
+        Some(RequestFault { delay, error: Some(e) }) => {
+            if let Some(d) = delay {
+                tokio::time::sleep(d).await;
+            }
+            e.into_response()
+        }
+        other => {
+            if let Some(d) = other.and_then(|f| f.delay) {
+                tokio::time::sleep(d).await;
+            }
+            match throttle(emu, &method, req.uri().path(), req.headers()) {
+                Err(e) => e.into_response(),
+                Ok(left) => {
+                    *remaining = left;
+                    next.run(req).await
+                }
+            }
+        }
+    }
 }
 
 /// The subscription a path belongs to; tenant-level paths (`/subscriptions`)

@@ -15,13 +15,15 @@ pub(crate) struct ArmError {
     pub message: String,
     /// Seconds for a `Retry-After` header (throttling).
     pub retry_after: Option<u64>,
+    /// The `WWW-Authenticate` challenge of a 401 (`auth.rs`).
+    pub www_authenticate: Option<String>,
 }
 
 pub(crate) type ArmResult<T> = Result<T, ArmError>;
 
 impl ArmError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, code: code.to_owned(), message: message.into(), retry_after: None }
+        Self { status, code: code.to_owned(), message: message.into(), retry_after: None, www_authenticate: None }
     }
 
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
@@ -109,6 +111,9 @@ impl IntoResponse for ArmError {
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             resp.headers_mut().insert("retry-after", HeaderValue::from(secs));
+        }
+        if let Some(challenge) = self.www_authenticate.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            resp.headers_mut().insert("www-authenticate", challenge);
         }
         resp
     }

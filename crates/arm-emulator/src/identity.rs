@@ -4,9 +4,9 @@
 //! OIDC discovery at `/{tenant}/v2.0/.well-known/openid-configuration` and
 //! the token endpoint `POST /{tenant}/oauth2/v2.0/token` that MSAL uses.
 //!
-//! Any tenant, client id and secret are accepted: the emulator checks no
-//! token (see `assumptions.rs`), so issuing one is only a formality. The token
-//! is JWT-shaped with the usual claims so tools that peek into it still work.
+//! Any tenant, client id and secret are accepted (see `assumptions.rs`). The
+//! token is a JWT with the usual claims, signed with the emulator's key and
+//! living `token_lifetime` (`auth.rs`); ARM requests must carry one.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -16,12 +16,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-/// Lifetime of issued tokens, as AAD's default (about an hour).
-const TOKEN_LIFETIME_SECS: i64 = 3599;
+use crate::emulator::Emulator;
 
 /// The audiences the public cloud advertises; the CLI takes the first as its
 /// token scope, the SDK asks for the second (arm-facts §9.2 step 7).
-const AUDIENCES: [&str; 2] = ["https://management.core.windows.net/", "https://management.azure.com/"];
+pub(crate) const AUDIENCES: [&str; 2] = ["https://management.core.windows.net/", "https://management.azure.com/"];
 
 /// A non-ARM route this module answers, recognised from the path alone.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,13 +49,13 @@ pub(crate) fn route(path: &str) -> Option<IdentityRoute> {
 
 /// Answers an identity request. `base` is the emulator's URL as the client
 /// addressed it (`https://127.0.0.1:8443`).
-pub(crate) fn handle(route: IdentityRoute, method: &Method, base: &str, body: &Bytes) -> Response {
+pub(crate) fn handle(emu: &Emulator, route: IdentityRoute, method: &Method, base: &str, body: &Bytes) -> Response {
     match (route, method) {
         (IdentityRoute::Metadata, &Method::GET) => Json(metadata(base)).into_response(),
         (IdentityRoute::OpenIdConfiguration { tenant }, &Method::GET) => {
             Json(openid_configuration(base, &tenant)).into_response()
         }
-        (IdentityRoute::Token { tenant }, &Method::POST) => token(base, &tenant, body),
+        (IdentityRoute::Token { tenant }, &Method::POST) => token(emu, base, &tenant, body),
         _ => aad_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "invalid_request",
@@ -132,7 +131,7 @@ fn openid_configuration(base: &str, tenant: &str) -> Value {
 /// Only the client-credentials grant (service principals) is offered: it is
 /// all that a non-interactive `az login --service-principal` and the SDK's
 /// `ClientSecretCredential` use.
-fn token(base: &str, tenant: &str, body: &Bytes) -> Response {
+fn token(emu: &Emulator, base: &str, tenant: &str, body: &Bytes) -> Response {
     let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
     if field("grant_type") != "client_credentials" {
@@ -156,33 +155,13 @@ fn token(base: &str, tenant: &str, body: &Bytes) -> Response {
     // `https://management.core.windows.net//.default` → audience `https://management.core.windows.net/`.
     let scope = field("scope");
     let audience = scope.split_whitespace().find_map(|s| s.strip_suffix(".default")).unwrap_or(AUDIENCES[0]);
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let claims = json!({
-        "aud": audience,
-        "iss": format!("{base}/{tenant}/"),
-        "iat": now,
-        "nbf": now,
-        "exp": now + TOKEN_LIFETIME_SECS,
-        "appid": client_id,
-        "azp": client_id,
-        "idtyp": "app",
-        "oid": client_id,
-        "sub": client_id,
-        "tid": tenant,
-        "ver": "1.0",
-    });
-    let header = json!({ "typ": "JWT", "alg": "RS256", "kid": "replimap-emulator" });
-    let access_token = format!(
-        "{}.{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string()),
-        URL_SAFE_NO_PAD.encode("not-signed-by-the-emulator"),
-    );
+    let issuer = format!("{base}/{tenant}/");
+    let issued = emu.issue_token(audience, &issuer, tenant, client_id);
     Json(json!({
         "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME_SECS,
-        "ext_expires_in": TOKEN_LIFETIME_SECS,
-        "access_token": access_token,
+        "expires_in": issued.lifetime_secs,
+        "ext_expires_in": issued.lifetime_secs,
+        "access_token": issued.token,
     }))
     .into_response()
 }
@@ -228,7 +207,8 @@ mod tests {
         let body = Bytes::from_static(
             b"grant_type=client_credentials&client_id=app1&client_secret=s&scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
         );
-        let resp = token("https://127.0.0.1:1", "t1", &body);
+        let emu = Emulator::new(crate::EmulatorConfig::default());
+        let resp = token(&emu, "https://127.0.0.1:1", "t1", &body);
         assert_eq!(resp.status(), StatusCode::OK);
         let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
         let json: Value = serde_json::from_slice(&bytes).unwrap();
@@ -236,8 +216,13 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("authorization", format!("Bearer {access}").parse().unwrap());
         assert_eq!(caller(&headers).as_deref(), Some("app1"));
+        // Signed with the emulator's key, living the configured lifetime.
+        assert_eq!(crate::auth::check(&headers, emu.key(), time::OffsetDateTime::now_utc()), Ok(()));
+        assert_eq!(json["expires_in"], 3599);
+        assert_eq!(emu.request_stats().tokens_issued, 1);
 
-        let bad = token("https://x", "t", &Bytes::from_static(b"grant_type=password"));
+        let bad = token(&emu, "https://x", "t", &Bytes::from_static(b"grant_type=password"));
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(emu.request_stats().tokens_issued, 1, "refused requests issue nothing");
     }
 }

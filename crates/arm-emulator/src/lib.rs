@@ -10,19 +10,25 @@
 //!
 //! For the real `az` CLI and Python SDK it also serves HTTPS with a generated
 //! certificate ([`TlsIdentity`], [`serve_tls`]), the cloud metadata document
-//! and a token endpoint; see `docs/emulator.md` for the client setup.
+//! and a token endpoint; see `docs/emulator.md` for the client setup. ARM
+//! requests must carry a bearer token the emulator issued, from that endpoint
+//! or, in process, from [`EmulatorHandle::credential`].
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let handle = replimap_arm_emulator::spawn(Default::default()).await?;
 //! println!("ARM endpoint: {}", handle.base_url());
+//! let credential = handle.credential(); // an azure_core TokenCredential
+//! # drop(credential);
 //! handle.shutdown().await;
 //! # Ok(()) }
 //! ```
 
 mod admin;
 pub mod assumptions;
+mod auth;
 mod config;
+mod credential;
 mod ctx;
 mod dispatch;
 mod docs;
@@ -30,6 +36,7 @@ mod emulator;
 mod envelope;
 mod error;
 mod faults;
+mod group_delete;
 mod handlers;
 mod identity;
 mod operation;

@@ -1,5 +1,7 @@
 //! Counts of ARM requests served, so tests can assert how many calls the
-//! portal made (`GET /_emulator/requests`).
+//! portal made (`GET /_emulator/requests`), and of access tokens issued and
+//! requests refused for authentication, so they can assert a client fetched a
+//! new token before the old one expired.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +28,11 @@ pub struct RequestStats {
     pub by_method: BTreeMap<String, u64>,
     /// The last requests, oldest first (at most 1000).
     pub recent: Vec<RequestRecord>,
+    /// Access tokens issued: by the token endpoint and by in-process credentials.
+    pub tokens_issued: u64,
+    /// ARM requests answered 401 (no, malformed, foreign or expired token);
+    /// they are in `total` and `recent` too.
+    pub auth_refused: u64,
 }
 
 impl RequestStats {

@@ -50,7 +50,8 @@ pub(crate) enum Route {
     OperationStatus {
         op: String,
     },
-    /// `/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/locations/{loc}/operationResults/{op}`.
+    /// `/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/locations/{loc}/operationResults/{op}`,
+    /// or `/subscriptions/{sub}/operationresults/{job}` (a resource group delete).
     OperationResult {
         op: String,
     },
@@ -71,6 +72,9 @@ pub(crate) fn parse(path: &str) -> Result<Route, ArmError> {
         [a, sub, b] if is(a, "subscriptions") && is(b, "locations") => Some(Route::Locations { sub: s(sub) }),
         [a, sub, b] if is(a, "subscriptions") && is(b, "resources") => Some(Route::Resources { sub: s(sub) }),
         [a, sub, b] if is(a, "subscriptions") && is(b, "resourceGroups") => Some(Route::ResourceGroups { sub: s(sub) }),
+        [a, _sub, o, op] if is(a, "subscriptions") && is(o, "operationresults") => {
+            Some(Route::OperationResult { op: (*op).into() })
+        }
         [a, sub, b, rg] if is(a, "subscriptions") && is(b, "resourceGroups") => {
             Some(Route::ResourceGroup { sub: s(sub), rg: s(rg) })
         }
@@ -155,6 +159,8 @@ mod tests {
         assert_eq!(parse(st).unwrap(), Route::OperationStatus { op: "replications-1".into() });
         let res = "/subscriptions/s/providers/Microsoft.ContainerRegistry/locations/eastus/operationResults/o";
         assert_eq!(parse(res).unwrap(), Route::OperationResult { op: "o".into() });
+        let group = "/subscriptions/s/operationresults/eyJqb2JJZCI6IlJFUyJ9";
+        assert_eq!(parse(group).unwrap(), Route::OperationResult { op: "eyJqb2JJZCI6IlJFUyJ9".into() });
         assert_eq!(parse("/subscriptions/s/providers/Microsoft.Foo/bars").unwrap_err().code, "InvalidResourceType");
         assert_eq!(parse("/nothing/here").unwrap_err().code, "NotFound");
     }

@@ -4,6 +4,9 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use azure_core::credentials::TokenCredential;
 
 use axum::extract::{Request, State};
 use axum::middleware::{from_fn_with_state, Next};
@@ -84,6 +87,14 @@ impl EmulatorHandle {
 
     pub fn emulator(&self) -> &Emulator {
         &self.emulator
+    }
+
+    /// A credential for in-process clients (e.g. `replimap_arm::Auth::Credential`): it signs
+    /// tokens with this emulator's key and token lifetime, caches one, and replaces it
+    /// shortly before it expires, as `azure_identity` credentials do. Each call makes a new
+    /// credential with its own cache.
+    pub fn credential(&self) -> Arc<dyn TokenCredential> {
+        crate::credential::EmulatorCredential::shared(self.emulator.clone(), &self.base_url())
     }
 
     /// Stops accepting connections and waits for the server task to end.

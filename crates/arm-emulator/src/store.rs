@@ -14,6 +14,8 @@ use crate::seed::{Seed, SeedRegistry};
 pub(crate) struct RgEntry {
     pub sub: String,
     pub doc: Value,
+    /// The running deletion of the group, if any (`group_delete.rs`).
+    pub active_op: Option<String>,
 }
 
 pub(crate) struct ReplicaEntry {
@@ -115,7 +117,7 @@ impl Store {
         let doc = docs::resource_group(sub, rg, location, tags);
         match self.resource_groups.iter_mut().find(|e| eq(&e.sub, sub) && eq(docs::str_field(&e.doc, "name"), rg)) {
             Some(e) => e.doc = doc,
-            None => self.resource_groups.push(RgEntry { sub: sub.into(), doc }),
+            None => self.resource_groups.push(RgEntry { sub: sub.into(), doc, active_op: None }),
         }
     }
 
@@ -161,6 +163,10 @@ impl Store {
 
     pub fn rg(&self, sub: &str, rg: &str) -> Option<&RgEntry> {
         self.resource_groups.iter().find(|e| eq(&e.sub, sub) && eq(docs::str_field(&e.doc, "name"), rg))
+    }
+
+    pub fn rg_mut(&mut self, sub: &str, rg: &str) -> Option<&mut RgEntry> {
+        self.resource_groups.iter_mut().find(|e| eq(&e.sub, sub) && eq(docs::str_field(&e.doc, "name"), rg))
     }
 
     pub fn require_sub(&self, sub: &str) -> ArmResult<()> {

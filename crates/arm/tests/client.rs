@@ -17,7 +17,8 @@ async fn setup(config: EmulatorConfig) -> (EmulatorHandle, ArmClient) {
         retry: RetryPolicy { max_retries: 3, base_delay: Duration::from_millis(20), max_delay: Duration::from_secs(2) },
         ..ArmOptions::default()
     };
-    let client = ArmClient::new(&emu.base_url(), Auth::Static(Secret::new("t")), Some(options)).unwrap();
+    // Tokens the emulator signs, as the portal's embedded mode gets them.
+    let client = ArmClient::new(&emu.base_url(), Auth::Credential(emu.credential()), Some(options)).unwrap();
     (emu, client)
 }
 
@@ -137,7 +138,7 @@ async fn monitor_links_stay_on_the_host_the_client_used() {
     // The client refuses links to any other origin (unit-tested in client.rs), so the
     // emulator must build them from the Host header the client sent.
     let url = emu.base_url().replace("127.0.0.1", "localhost");
-    let arm = ArmClient::new(&url, Auth::Static(Secret::new("t")), None).unwrap();
+    let arm = ArmClient::new(&url, Auth::Credential(emu.credential()), None).unwrap();
     let reg = docs_registry();
     let (_, poller) = arm
         .create_replication(&reg, &"japaneast".parse().unwrap(), &put("japaneast"))
@@ -145,4 +146,33 @@ async fn monitor_links_stay_on_the_host_the_client_used() {
         .unwrap_or_else(|e| panic!("{e}"));
     // The emulator builds links from the Host header, so these stay on localhost and work.
     poller.unwrap().wait().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_credential_fetches_a_new_token_before_the_old_one_expires() {
+    let (emu, arm) = setup(EmulatorConfig { token_lifetime: Duration::from_secs(2), ..fast() }).await;
+    let reg = docs_registry();
+    arm.list_replications(&reg).await.unwrap();
+    arm.list_replications(&reg).await.unwrap();
+    assert_eq!(emu.emulator().request_stats().tokens_issued, 1, "one token, cached");
+    // Half of its two seconds gone: the next call brings a new one, and is never refused.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    arm.list_replications(&reg).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    arm.list_replications(&reg).await.unwrap();
+    let stats = emu.emulator().request_stats();
+    assert_eq!(stats.tokens_issued, 3);
+    assert_eq!(stats.auth_refused, 0);
+}
+
+#[tokio::test]
+async fn a_token_the_emulator_did_not_issue_is_refused() {
+    let emu = spawn(fast()).await.unwrap();
+    let arm = ArmClient::new(&emu.base_url(), Auth::Static(Secret::new("not-a-token")), None).unwrap();
+    let err = arm.list_replications(&docs_registry()).await.unwrap_err();
+    match &err {
+        ArmError::Status { status: 401, code, .. } => assert_eq!(code, "InvalidAuthenticationToken"),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(emu.emulator().request_stats().auth_refused, 1, "a 401 is not retried");
 }

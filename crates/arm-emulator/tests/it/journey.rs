@@ -213,6 +213,7 @@ async fn urls_follow_the_host_the_client_used() {
     let r = env
         .http
         .put(url)
+        .bearer_auth(&env.token)
         .header("host", "arm.example.test:4443")
         .header("x-forwarded-proto", "https")
         .json(&json!({"location": "japaneast"}))

@@ -5,10 +5,12 @@
 // these tests share; a failed unwrap here is a failed test, which is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
 mod binary;
 mod conformance;
 mod errors;
 mod faults;
+mod groups;
 mod journey;
 mod reads;
 mod state;

@@ -91,7 +91,8 @@ async fn resource_groups_and_case_insensitive_paths() {
 async fn arm_headers_on_every_response() {
     let env = start().await;
     let url = format!("{}{}", env.base, with_api(&replications_path()));
-    let r = env.http.get(url).header("x-ms-correlation-request-id", "corr-1").send().await.unwrap();
+    let r =
+        env.http.get(url).bearer_auth(&env.token).header("x-ms-correlation-request-id", "corr-1").send().await.unwrap();
     let h = r.headers();
     assert_eq!(h["content-type"], "application/json; charset=utf-8");
     assert_eq!(h["cache-control"], "no-cache");

@@ -2,8 +2,9 @@
 //! through the admin API.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use replimap_arm_emulator::{Emulator, EmulatorConfig, Seed};
+use replimap_arm_emulator::{Emulator, EmulatorConfig, Seed, SeedReplica};
 use reqwest::Method;
 use serde_json::json;
 
@@ -17,6 +18,12 @@ fn config_with_state(path: &Path) -> EmulatorConfig {
     EmulatorConfig { state_file: Some(path.to_path_buf()), ..test_config(Seed::docs_example()) }
 }
 
+/// `https://host:port/p?q` → `/p?q`: what a client re-bases on the emulator's new address.
+pub fn path_and_query(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme.find('/').map_or_else(String::new, |i| after_scheme[i..].to_owned())
+}
+
 #[tokio::test]
 async fn replicas_survive_a_restart() {
     let path = temp_state();
@@ -25,8 +32,9 @@ async fn replicas_survive_a_restart() {
     let put = env.put(&replication_path("japaneast"), &json!({"location": "japaneast", "tags": {"k": "v"}})).await;
     assert_eq!(put.status, 201);
     env.handle.shutdown().await;
+    // Down for longer than the create takes: it is over when the emulator is back.
+    tokio::time::sleep(DELAY + Duration::from_millis(50)).await;
 
-    // Saved while Creating: the restart settles it as Succeeded.
     let again = start_with(config_with_state(&path)).await;
     assert_eq!(again.replica_names().await, ["eastus", "japaneast"]);
     let rep = again.get(&replication_path("japaneast")).await;
@@ -37,10 +45,91 @@ async fn replicas_survive_a_restart() {
     let del = again.delete(&replication_path("japaneast")).await;
     assert_eq!(del.status, 202);
     again.handle.shutdown().await;
+    tokio::time::sleep(DELAY + Duration::from_millis(50)).await;
     let third = Emulator::try_new(config_with_state(&path)).unwrap();
     let names: Vec<String> =
         third.replications(SUB, RG, REG).unwrap().iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect();
     assert_eq!(names, ["eastus"]);
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
+}
+
+#[tokio::test]
+async fn a_create_in_flight_resumes_after_a_restart_on_another_port() {
+    let path = temp_state();
+    let slow = Duration::from_millis(1500);
+    let env = start_with(EmulatorConfig { provisioning_delay: slow, ..config_with_state(&path) }).await;
+    let started = Instant::now();
+    let put = env.put(&replication_path("japaneast"), &json!({"location": "japaneast"})).await;
+    assert_eq!(put.status, 201);
+    let monitor = path_and_query(put.header("azure-asyncoperation").unwrap());
+    let before = env.get(&monitor).await;
+    assert_eq!(before.body["status"], "Creating");
+    let old_token = env.token.clone();
+    env.handle.shutdown().await;
+
+    let again = start_with(config_with_state(&path)).await;
+    assert_ne!(again.base, env.base, "a new port");
+    // The client re-bases the stored monitor URL and keeps its token.
+    let bearer = format!("Bearer {old_token}");
+    let after = again.send_as(Some(&bearer), Method::GET, &format!("{}{monitor}", again.base), None).await;
+    assert_eq!(after.status, 200, "{}", after.text);
+    assert_eq!(after.body["status"], "Creating", "still running for the rest of its time");
+    assert_eq!(after.body["name"], before.body["name"], "same operation id");
+    assert_eq!(after.body["id"], before.body["id"]);
+    assert_eq!(after.body["startTime"], before.body["startTime"]);
+    assert!(after.header("azure-asyncoperation").unwrap().ends_with(&monitor), "re-sent on the new address");
+    let rep = again.get(&replication_path("japaneast")).await;
+    assert_eq!(rep.body["properties"]["provisioningState"], "Creating");
+
+    let (done, _) = again.poll_async(&monitor).await;
+    assert_eq!(done["status"], "Succeeded");
+    assert_eq!(done["name"], before.body["name"]);
+    let took = started.elapsed();
+    assert!(took >= slow, "the remainder was waited out: {took:?}");
+    assert!(took < slow + Duration::from_secs(3), "and not started over: {took:?}");
+    let rep = again.get(&replication_path("japaneast")).await;
+    assert_eq!(rep.body["properties"]["provisioningState"], "Succeeded");
+    assert_eq!(rep.body["properties"]["status"]["displayStatus"], "Ready");
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
+}
+
+#[tokio::test]
+async fn a_replica_delete_in_flight_resumes_after_a_restart() {
+    let path = temp_state();
+    let env =
+        start_with(EmulatorConfig { provisioning_delay: Duration::from_millis(800), ..config_with_state(&path) }).await;
+    env.handle.emulator().put_replica(REG, SeedReplica::user("japaneast", "japaneast"));
+    let del = env.delete(&replication_path("japaneast")).await;
+    assert_eq!(del.status, 202);
+    let location = path_and_query(del.header("location").unwrap());
+    env.handle.shutdown().await;
+
+    let again = start_with(config_with_state(&path)).await;
+    assert_eq!(again.get(&location).await.status, 202, "still deleting");
+    let (status, _) = again.poll_location(&location).await;
+    assert_eq!(status, 200);
+    assert_eq!(again.replica_names().await, ["eastus"]);
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
+}
+
+#[tokio::test]
+async fn a_group_delete_in_flight_resumes_after_a_restart() {
+    let path = temp_state();
+    let env =
+        start_with(EmulatorConfig { provisioning_delay: Duration::from_millis(800), ..config_with_state(&path) }).await;
+    let del = env.delete(&format!("/subscriptions/{SUB}/resourcegroups/{RG}")).await;
+    assert_eq!(del.status, 202);
+    let location = path_and_query(del.header("location").unwrap());
+    env.handle.shutdown().await;
+
+    let again = start_with(config_with_state(&path)).await;
+    let group = again.get(&format!("/subscriptions/{SUB}/resourcegroups/{RG}")).await;
+    assert_eq!(group.body["properties"]["provisioningState"], "Deleting");
+    let (status, polls) = again.poll_location(&location).await;
+    assert_eq!(status, 200);
+    assert!(polls >= 1, "it was still running");
+    assert_eq!(again.get(&format!("/subscriptions/{SUB}/resourcegroups/{RG}")).await.status, 404);
+    assert_eq!(again.get(&registry_path()).await.code(), "ResourceGroupNotFound");
     std::fs::remove_dir_all(path.parent().unwrap()).ok();
 }
 

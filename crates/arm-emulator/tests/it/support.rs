@@ -1,5 +1,6 @@
-//! Test harness: an emulator on 127.0.0.1:0, a reqwest client, path helpers
-//! for the docs example, and pollers that do not wait for `Retry-After`.
+//! Test harness: an emulator on 127.0.0.1:0, a reqwest client that sends a
+//! token the emulator issued, path helpers for the docs example, and pollers
+//! that do not wait for `Retry-After`.
 
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,14 @@ pub struct Env {
     pub handle: EmulatorHandle,
     pub base: String,
     pub http: reqwest::Client,
+    /// Sent as `Authorization: Bearer` by [`Env::send`].
+    pub token: String,
+}
+
+/// A token from the emulator's in-process credential (what the portal uses).
+pub async fn token_for(handle: &EmulatorHandle) -> String {
+    let token = handle.credential().get_token(&["https://management.azure.com/.default"], None).await.unwrap();
+    token.token.secret().to_owned()
 }
 
 pub fn test_config(seed: Seed) -> EmulatorConfig {
@@ -72,15 +81,24 @@ pub async fn start() -> Env {
 pub async fn start_with(config: EmulatorConfig) -> Env {
     let handle = spawn(config).await.expect("emulator starts");
     let base = handle.base_url();
-    Env { handle, base, http: reqwest::Client::new() }
+    let token = token_for(&handle).await;
+    Env { handle, base, http: reqwest::Client::new(), token }
 }
 
 impl Env {
     /// `path` is relative to the base URL and must carry its own api-version
     /// (use [`with_api`]); absolute URLs are used as-is.
     pub async fn send(&self, method: Method, path: &str, body: Option<&str>) -> Resp {
+        self.send_as(Some(&format!("Bearer {}", self.token)), method, path, body).await
+    }
+
+    /// Like [`Env::send`] with this `Authorization` header, or none.
+    pub async fn send_as(&self, authorization: Option<&str>, method: Method, path: &str, body: Option<&str>) -> Resp {
         let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
         let mut req = self.http.request(method, url);
+        if let Some(value) = authorization {
+            req = req.header("authorization", value);
+        }
         if let Some(b) = body {
             req = req.header("content-type", "application/json").body(b.to_owned());
         }

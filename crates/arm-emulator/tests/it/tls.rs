@@ -11,6 +11,7 @@ use crate::support::*;
 struct TlsEnv {
     handle: EmulatorHandle,
     http: reqwest::Client,
+    token: String,
 }
 
 async fn start_tls() -> TlsEnv {
@@ -19,7 +20,8 @@ async fn start_tls() -> TlsEnv {
     let http = reqwest::Client::builder().add_root_certificate(ca).build().unwrap();
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
     let handle = spawn_tls_on(addr, test_config(Seed::docs_example()), identity).await.unwrap();
-    TlsEnv { handle, http }
+    let token = token_for(&handle).await;
+    TlsEnv { handle, http, token }
 }
 
 impl TlsEnv {
@@ -32,13 +34,22 @@ impl TlsEnv {
 async fn https_serves_arm_and_emits_https_urls() {
     let env = start_tls().await;
     assert!(env.handle.base_url().starts_with("https://127.0.0.1:"));
-    let subs: Value =
-        env.http.get(env.url("/subscriptions?api-version=2022-12-01")).send().await.unwrap().json().await.unwrap();
+    let subs: Value = env
+        .http
+        .get(env.url("/subscriptions?api-version=2022-12-01"))
+        .bearer_auth(&env.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(subs["value"][0]["subscriptionId"], SUB);
 
     let put = env
         .http
         .put(env.url(&with_api(&replication_path("japaneast"))))
+        .bearer_auth(&env.token)
         .json(&json!({"location": "japaneast"}))
         .send()
         .await
@@ -49,8 +60,13 @@ async fn https_serves_arm_and_emits_https_urls() {
 
     // The same certificate is valid for `localhost`.
     let port = env.handle.addr().port();
-    let local =
-        env.http.get(format!("https://localhost:{port}/subscriptions?api-version=2022-12-01")).send().await.unwrap();
+    let local = env
+        .http
+        .get(format!("https://localhost:{port}/subscriptions?api-version=2022-12-01"))
+        .bearer_auth(&env.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(local.status(), 200);
     env.handle.shutdown().await;
 }
@@ -60,7 +76,8 @@ async fn untrusted_clients_fail_the_handshake_without_harming_others() {
     let env = start_tls().await;
     let stranger = reqwest::Client::new();
     assert!(stranger.get(env.url("/subscriptions")).send().await.is_err());
-    let ok = env.http.get(env.url("/subscriptions?api-version=2022-12-01")).send().await.unwrap();
+    let ok =
+        env.http.get(env.url("/subscriptions?api-version=2022-12-01")).bearer_auth(&env.token).send().await.unwrap();
     assert_eq!(ok.status(), 200);
 }
 
@@ -109,8 +126,12 @@ async fn oidc_discovery_and_client_credentials_token() {
     ];
     let token: Value = env.http.post(&token_url).form(&form).send().await.unwrap().json().await.unwrap();
     assert_eq!(token["token_type"], "Bearer");
-    assert!(token["expires_in"].as_i64().unwrap() > 3000);
-    assert_eq!(token["access_token"].as_str().unwrap().split('.').count(), 3);
+    assert_eq!(token["expires_in"], 3599, "the configured lifetime");
+    let access = token["access_token"].as_str().unwrap();
+    assert_eq!(access.split('.').count(), 3);
+    // ARM accepts it.
+    let subs = env.http.get(env.url("/subscriptions?api-version=2022-12-01")).bearer_auth(access).send().await.unwrap();
+    assert_eq!(subs.status(), 200);
 
     let refused =
         env.http.post(&token_url).form(&[("grant_type", "password"), ("client_id", "app1")]).send().await.unwrap();
@@ -118,6 +139,9 @@ async fn oidc_discovery_and_client_credentials_token() {
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"], "unsupported_grant_type");
 
-    // Identity calls are not ARM requests: not counted, no ARM headers.
-    assert_eq!(env.handle.emulator().request_count(), 0);
+    // Identity calls are not ARM requests: not counted, no ARM headers. Tokens are:
+    // the harness's (in process) and this one.
+    let stats = env.handle.emulator().request_stats();
+    assert_eq!(stats.total, 1, "only the GET above");
+    assert_eq!(stats.tokens_issued, 2);
 }

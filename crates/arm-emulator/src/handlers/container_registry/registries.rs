@@ -5,11 +5,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::operation_result_path;
 use crate::ctx::{accepted, empty, ok, Ctx};
-use crate::docs::{self, REGISTRY_TYPE};
+use crate::docs::REGISTRY_TYPE;
 use crate::error::{ArmError, ArmResult};
-use crate::operation::{OpKind, OpRequest};
 use crate::paging;
 use crate::store::eq;
 
@@ -47,31 +45,16 @@ pub(crate) fn get(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Respon
 pub(crate) fn delete(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Response> {
     let delay = ctx.emu.timings().provisioning_delay;
     let mut store = ctx.emu.store();
-    store.require_rg(sub, rg)?;
+    store.require_rg_writable(sub, rg)?;
     let Some(idx) = store.registry_index(sub, rg, reg) else {
         return Ok(empty(StatusCode::NO_CONTENT));
     };
-    let (id, home, running) = match store.registries.get(idx) {
-        Some(r) => (r.id().to_owned(), r.location().to_owned(), r.active_op.clone()),
-        None => return Ok(empty(StatusCode::NO_CONTENT)),
-    };
+    let running = store.registries.get(idx).and_then(|r| r.active_op.clone());
     // A repeated DELETE while one is running points at the same operation.
     if let Some(op) = running.and_then(|name| store.operation(&name).cloned()) {
         return Ok(accepted(&ctx.url(&op.poll_path), ctx.retry_after()));
     }
-    let sub_owned = sub.to_owned();
-    let op = store.start_op(OpRequest {
-        kind: OpKind::DeleteRegistry,
-        registry_id: id,
-        replica: None,
-        poll_path: Box::new(move |op| operation_result_path(&sub_owned, &home, op)),
-        delay,
-        failure: None,
-    });
+    let op = store.begin_registry_delete(idx, delay).ok_or_else(|| not_found(reg, rg))?;
     let poll_path = store.poll_path(&op);
-    if let Some(r) = store.registries.get_mut(idx) {
-        r.active_op = Some(op);
-        docs::set_state(&mut r.doc, "Deleting", None, &docs::now());
-    }
     Ok(accepted(&ctx.url(&poll_path), ctx.retry_after()))
 }

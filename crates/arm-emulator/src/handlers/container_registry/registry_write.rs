@@ -57,7 +57,7 @@ fn set_sku(doc: &mut Value, sku: &str) {
 pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Response> {
     let body = ctx.json_body()?;
     let mut store = ctx.emu.store();
-    store.require_rg(sub, rg)?;
+    store.require_rg_writable(sub, rg)?;
     validate::acr_name(reg)?;
     let location = validate::location(&body, REGISTRY_TYPE)?;
     let tags = validate::tags(&body)?.unwrap_or_default();
@@ -110,7 +110,7 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Respon
 pub(crate) fn patch(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Response> {
     let body = ctx.json_body()?;
     let mut store = ctx.emu.store();
-    store.require_rg(sub, rg)?;
+    store.require_rg_writable(sub, rg)?;
     let idx = store.registry_index(sub, rg, reg).ok_or_else(|| not_found(reg, rg))?;
     let tags = validate::tags(&body)?;
     let props = validate::properties(&body)?;

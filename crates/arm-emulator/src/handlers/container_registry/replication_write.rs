@@ -68,6 +68,7 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmRe
     let raw = ctx.json_body()?;
     let timings = ctx.emu.timings();
     let mut store = ctx.emu.store();
+    store.require_rg_writable(sub, rg)?;
     let registry = store.parent_registry_mut(sub, rg, reg)?;
     validate::acr_name(rep)?;
     let body = parse(&raw, true)?;
@@ -170,6 +171,7 @@ pub(crate) fn patch(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> Arm
     let raw = ctx.json_body()?;
     let timings = ctx.emu.timings();
     let mut store = ctx.emu.store();
+    store.require_rg_writable(sub, rg)?;
     let registry = store.parent_registry_mut(sub, rg, reg)?;
     let existing = registry.replica(rep).ok_or_else(|| not_found(reg, rep, rg))?;
     let body = parse(&raw, false)?;
@@ -219,8 +221,9 @@ fn start_op(
     let replica_id = docs::replication_id(registry_id, rep);
     store.start_op(OpRequest {
         kind,
-        registry_id: registry_id.to_owned(),
+        target: registry_id.to_owned(),
         replica: Some(rep.to_owned()),
+        name: None,
         poll_path: Box::new(move |op| format!("{replica_id}/operationStatuses/{op}")),
         delay,
         failure,

@@ -41,6 +41,7 @@ pub(crate) fn get(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmRe
 pub(crate) fn delete(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmResult<Response> {
     let delay = ctx.emu.timings().provisioning_delay;
     let mut store = ctx.emu.store();
+    store.require_rg_writable(sub, rg)?;
     let registry = store.parent_registry_mut(sub, rg, reg)?;
     let Some(replica) = registry.replica(rep) else {
         return Ok(empty(StatusCode::NO_CONTENT));
@@ -77,8 +78,9 @@ pub(crate) fn delete(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> Ar
     }
     let op = store.start_op(OpRequest {
         kind: OpKind::DeleteReplica,
-        registry_id: registry_id.clone(),
+        target: registry_id.clone(),
         replica: Some(rep.to_owned()),
+        name: None,
         poll_path: Box::new(move |op| operation_result_path(&sub_owned, &region_owned, op)),
         delay,
         failure: None,

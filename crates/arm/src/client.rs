@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::retry::{self, Failure, RetryPolicy};
 use crate::throttle::{self, OpClass, Throttle};
-use crate::{ArmError, ArmErrorBody, Auth, ThrottleLimits};
+use crate::{ArmError, ArmErrorBody, Auth, ThrottleLimits, TlsRoots};
 
 /// Tunables of [`ArmClient`].
 #[derive(Debug, Clone)]
@@ -27,6 +27,9 @@ pub struct ArmOptions {
     pub request_timeout: Duration,
     /// Client-side budget that keeps the portal under ARM's throttling.
     pub throttle: ThrottleLimits,
+    /// Certificate authorities trusted for ARM's HTTPS: the public roots plus any extra ones
+    /// (a TLS-inspecting proxy's). Give the credential the same ([`AuthOptions`](crate::AuthOptions)).
+    pub tls_roots: TlsRoots,
 }
 
 impl Default for ArmOptions {
@@ -38,6 +41,7 @@ impl Default for ArmOptions {
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(30),
             throttle: ThrottleLimits::default(),
+            tls_roots: TlsRoots::default(),
         }
     }
 }
@@ -87,6 +91,14 @@ pub struct ArmStats {
     pub by_class: [u64; 5],
 }
 
+/// One write as ARM sees it: the correlation id sent with every request made for it, and
+/// the `x-ms-request-id` of ARM's latest answer, for the audit trail.
+#[derive(Debug)]
+struct Correlation {
+    id: String,
+    last_request_id: std::sync::Mutex<Option<String>>,
+}
+
 /// A client for one ARM endpoint (public cloud, a sovereign cloud, or the emulator).
 #[derive(Debug, Clone)]
 pub struct ArmClient {
@@ -97,6 +109,7 @@ pub struct ArmClient {
     pub(crate) options: ArmOptions,
     counters: Arc<Counters>,
     throttle: Arc<Throttle>,
+    correlation: Option<Arc<Correlation>>,
 }
 
 #[derive(Deserialize)]
@@ -113,16 +126,34 @@ impl ArmClient {
         let endpoint =
             Url::parse(endpoint).map_err(|e| ArmError::Decode(format!("bad ARM endpoint '{endpoint}': {e}")))?;
         let options = options.unwrap_or_default();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("replimap/", env!("CARGO_PKG_VERSION")))
             .timeout(options.request_timeout)
             // ARM does not redirect; following one would re-send bodies (and tokens) elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ArmError::Transport(e.to_string()))?;
+            .redirect(reqwest::redirect::Policy::none());
+        // Beside the built-in (webpki) roots.
+        for cert in options.tls_roots.reqwest_certificates().map_err(|e| ArmError::Transport(e.to_string()))? {
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder.build().map_err(|e| ArmError::Transport(e.to_string()))?;
         let scope = crate::auth::scope_for(&endpoint);
         let throttle = Arc::new(Throttle::new(options.throttle));
-        Ok(Self { http, endpoint, scope, auth, options, counters: Arc::default(), throttle })
+        Ok(Self { http, endpoint, scope, auth, options, counters: Arc::default(), throttle, correlation: None })
+    }
+
+    /// This client for one write: every request it (and the pollers it hands out) sends carries
+    /// `x-ms-correlation-request-id: id`, which ARM's activity log shows, so a portal audit
+    /// record and Azure's record of the same write can be joined.
+    pub fn correlated(&self, id: &str) -> Self {
+        let mut c = self.clone();
+        c.correlation = Some(Arc::new(Correlation { id: id.to_owned(), last_request_id: Default::default() }));
+        c
+    }
+
+    /// ARM's `x-ms-request-id` of the latest answer to a [`correlated`](Self::correlated) client.
+    pub fn last_request_id(&self) -> Option<String> {
+        let c = self.correlation.as_ref()?;
+        c.last_request_id.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The configured endpoint.
@@ -225,6 +256,9 @@ impl ArmClient {
             .request(method.clone(), url.clone())
             .header(AUTHORIZATION, auth)
             .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string());
+        if let Some(c) = &self.correlation {
+            req = req.header("x-ms-correlation-request-id", &c.id);
+        }
         if let Some(body) = body {
             req = req.header(CONTENT_TYPE, "application/json").body(body.to_string());
         }
@@ -239,6 +273,9 @@ impl ArmClient {
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map_err(|e| (Failure::Lost, ArmError::Transport(e.without_url().to_string())))?;
         let request_id = headers.get("x-ms-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if let (Some(c), Some(id)) = (&self.correlation, &request_id) {
+            *c.last_request_id.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
+        }
         tracing::debug!(
             arm.method = %method, arm.path = url.path(), arm.status = status,
             arm.request_id = request_id.as_deref().unwrap_or(""),
@@ -279,6 +316,40 @@ mod tests {
         assert!(c.follow("https://management.azure.com/subscriptions?api-version=1").is_ok());
         assert!(matches!(c.follow("https://evil.example/steal"), Err(ArmError::ForeignLink(_))));
         assert!(matches!(c.follow("http://management.azure.com/x"), Err(ArmError::ForeignLink(_))));
+    }
+
+    /// A one-shot HTTP server on loopback that answers 200 and hands back the request head.
+    async fn capture_one() -> (String, tokio::task::JoinHandle<String>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 8192];
+            let n = sock.read(&mut buf).await.unwrap();
+            let body = "{}";
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nx-ms-request-id: arm-req-1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            sock.write_all(answer.as_bytes()).await.unwrap();
+            String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase()
+        });
+        (url, task)
+    }
+
+    #[tokio::test]
+    async fn a_correlated_client_sends_its_id_and_keeps_arms_request_id() {
+        let (url, head) = capture_one().await;
+        let c = ArmClient::new(&url, Auth::Static(Secret::new("t")), None).unwrap().correlated("corr-42");
+        let target = c.url("/subscriptions", "1").unwrap();
+        c.send(Method::GET, target, None).await.unwrap();
+        let head = head.await.unwrap();
+        assert!(head.contains("x-ms-correlation-request-id: corr-42"), "{head}");
+        assert!(head.contains("x-ms-client-request-id: "), "{head}");
+        assert_eq!(c.last_request_id().as_deref(), Some("arm-req-1"));
+        let plain = ArmClient::new(&url, Auth::Static(Secret::new("t")), None).unwrap();
+        assert_eq!(plain.last_request_id(), None, "only a correlated client keeps it");
     }
 
     #[test]

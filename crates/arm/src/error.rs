@@ -70,6 +70,17 @@ pub enum ArmError {
 }
 
 impl ArmError {
+    /// Whether asking again later may give another answer: the network, ARM's own trouble
+    /// (408, 429, 5xx) or the credential (a sign-in outage). A write ARM accepted is not known
+    /// to have failed while only these errors come back.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport(_) | Self::Credential(_) => true,
+            Self::Status { status, .. } => *status == 408 || *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+
     /// HTTP status when ARM answered.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -15,14 +15,16 @@ mod registries;
 mod replications;
 mod retry;
 mod throttle;
+mod tls;
 
-pub use auth::{Auth, CredentialKind};
+pub use auth::{Auth, AuthOptions, CredentialKind};
 pub use client::{ArmClient, ArmOptions, ArmStats};
 pub use error::{ArmError, ArmErrorBody};
-pub use lro::{LroPoller, LroStatus};
+pub use lro::{LroPoller, LroStatus, Monitor};
 pub use model::{
     parse_registry_id, ArmRegistry, ArmReplication, ReplicationPatch, ReplicationPatchProperties, ReplicationPut,
     ReplicationPutProperties,
 };
 pub use retry::RetryPolicy;
 pub use throttle::{BucketLimit, OpClass, ThrottleLimits};
+pub use tls::{CaBundleError, TlsRoots};

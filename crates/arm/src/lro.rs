@@ -23,9 +23,12 @@ const DEADLINE: Duration = Duration::from_secs(6 * 3600);
 /// Monitor failures tolerated in a row (after the client's own retries) before giving up.
 const MONITOR_FAILURES: u32 = 10;
 
+/// Which kind of monitor URL ARM handed out; they answer differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Monitor {
+pub enum Monitor {
+    /// `Azure-AsyncOperation`: a status body.
     AsyncOperation,
+    /// `Location`: 202 while running, 200/204 when done.
     Location,
 }
 
@@ -73,6 +76,26 @@ impl LroPoller {
             url: client.follow(link)?,
             retry_after: crate::retry::retry_after(&resp.headers).unwrap_or(DEFAULT_POLL).min(MAX_POLL),
         }))
+    }
+
+    /// Follows a monitor again, e.g. after a restart: `path_and_query` (from
+    /// [`monitor`](Self::monitor)) is re-based on this client's endpoint, so it stays valid when
+    /// only the endpoint's address changed, and cannot point anywhere else.
+    pub fn resume(client: &ArmClient, monitor: Monitor, path_and_query: &str) -> Result<Self, ArmError> {
+        if !path_and_query.starts_with('/') || path_and_query.starts_with("//") {
+            return Err(ArmError::Decode(format!("bad monitor path '{path_and_query}'")));
+        }
+        let url = client
+            .endpoint()
+            .join(path_and_query)
+            .map_err(|e| ArmError::Decode(format!("bad monitor path '{path_and_query}': {e}")))?;
+        Ok(Self { client: client.clone(), monitor, url, retry_after: DEFAULT_POLL })
+    }
+
+    /// The monitor's kind and its path and query, to store for [`resume`](Self::resume).
+    pub fn monitor(&self) -> (Monitor, String) {
+        let query = self.url.query().map(|q| format!("?{q}")).unwrap_or_default();
+        (self.monitor, format!("{}{query}", self.url.path()))
     }
 
     /// How long ARM asked us to wait before the next poll.
@@ -137,9 +160,5 @@ impl LroPoller {
 }
 
 fn transient(e: &ArmError) -> bool {
-    match e {
-        ArmError::Transport(_) => true,
-        ArmError::Status { status, .. } => *status == 408 || *status == 429 || *status >= 500,
-        _ => false,
-    }
+    e.is_transient()
 }

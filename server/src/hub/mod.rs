@@ -9,11 +9,17 @@
 //! bytes. The snapshot a new (or lagging) client starts from is built once per change of the
 //! state and shared the same way, so a reconnect storm of thousands of clients costs one
 //! serialisation, not one per client.
+//!
+//! Which registries are watched follows ARM (see `reconcile`): discovery re-reads the list
+//! every few minutes, and a poller whose registry answers 404 removes it at once.
 
+mod counters;
 mod diff;
 mod discovery;
 mod poller;
+mod reconcile;
 mod stamp;
+mod supervisor;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -24,8 +30,10 @@ use replimap_arm::ArmClient;
 use replimap_types::{RegistryKey, RegistryState, RegistrySummary, Replication, StatusEvent};
 use tokio::sync::{broadcast, Notify};
 
+pub use counters::{HubCounters, RestartReason};
 pub use diff::diff;
-pub use discovery::discover;
+pub use discovery::{discover, REDISCOVER};
+pub use reconcile::Discovered;
 pub use stamp::now as stamp_now;
 
 /// One event with its sequence number, serialised once for all clients.
@@ -84,8 +92,11 @@ struct Inner {
     tx: broadcast::Sender<Arc<Sequenced>>,
     arm: ArmClient,
     intervals: PollIntervals,
-    /// One per registry, to wake its poller early after a write.
-    nudges: Mutex<BTreeMap<RegistryKey, Arc<Notify>>>,
+    /// How often discovery re-reads the registry list (tests shorten it).
+    rediscover_every: Mutex<Duration>,
+    /// Wakes discovery before its next run is due.
+    rediscover_now: Notify,
+    counters: counters::Counters,
     /// Set once at shutdown; open streams end so the server can drain.
     closing: tokio::sync::watch::Sender<bool>,
 }
@@ -105,6 +116,10 @@ struct HubState {
     snapshot: Option<Arc<Sequenced>>,
     discovered: bool,
     last_poll: BTreeMap<RegistryKey, Instant>,
+    /// The poller of every replicable registry; changed only together with `registries`.
+    watchers: BTreeMap<RegistryKey, reconcile::Watcher>,
+    /// The id of the last watcher started.
+    next_watcher: u64,
 }
 
 /// What `/metrics` reports per registry.
@@ -149,7 +164,9 @@ impl StatusHub {
             tx,
             arm,
             intervals,
-            nudges: Mutex::new(BTreeMap::new()),
+            rediscover_every: Mutex::new(REDISCOVER),
+            rediscover_now: Notify::new(),
+            counters: counters::Counters::default(),
             closing: tokio::sync::watch::Sender::new(false),
         };
         Self { inner: Arc::new(inner) }
@@ -160,45 +177,43 @@ impl StatusHub {
         self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts watching these registries (one poller each); returns immediately.
-    pub fn watch(&self, registries: Vec<RegistrySummary>) {
-        let mut fresh = Vec::new();
-        {
-            let mut st = self.lock();
-            let first = !st.discovered;
-            st.discovered = true;
-            for reg in registries {
-                if !st.registries.contains_key(&reg.key) {
-                    fresh.push(reg.clone());
-                    st.registries.insert(
-                        reg.key.clone(),
-                        RegistryState { registry: reg, replications: Vec::new(), error: None },
-                    );
-                }
-            }
-            // Clients that subscribed before (an empty snapshot, or an older registry list)
-            // learn about the new registries through a fresh snapshot in the stream.
-            if first || !fresh.is_empty() {
-                let event = snapshot_event(&st);
-                self.send_locked(&mut st, &event);
-            }
-        }
-        for reg in fresh.into_iter().filter(|r| r.replicable) {
-            let notify = Arc::new(Notify::new());
-            self.nudges().insert(reg.key.clone(), notify.clone());
-            tokio::spawn(poller::run(self.clone(), reg.key, notify));
-        }
-    }
-
-    fn nudges(&self) -> MutexGuard<'_, BTreeMap<RegistryKey, Arc<Notify>>> {
-        self.inner.nudges.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Wakes the registry's poller now (after a write), instead of at its next tick.
     pub fn nudge(&self, key: &RegistryKey) {
-        if let Some(n) = self.nudges().get(key) {
-            n.notify_one();
+        if let Some(w) = self.lock().watchers.get(key) {
+            w.nudge.notify_one();
         }
+    }
+
+    /// Asks discovery to re-read the registry list now rather than at its next run.
+    pub fn rediscover(&self) {
+        self.inner.rediscover_now.notify_one();
+    }
+
+    /// Sets how often discovery re-reads the registry list ([`REDISCOVER`] by default), and
+    /// wakes it so the new interval applies from now.
+    pub fn set_rediscover_interval(&self, every: Duration) {
+        *self.inner.rediscover_every.lock().unwrap_or_else(|p| p.into_inner()) = every;
+        self.rediscover();
+    }
+
+    pub(crate) fn rediscover_interval(&self) -> Duration {
+        *self.inner.rediscover_every.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Resolves when someone asked for a discovery run now.
+    pub(crate) async fn rediscover_requested(&self) {
+        self.inner.rediscover_now.notified().await;
+    }
+
+    /// Notes one discovery run (`failed`: some subscription could not be listed).
+    pub(crate) fn discovery_ran(&self, failed: bool) {
+        self.inner.counters.discovery_run(failed);
+    }
+
+    /// The hub's counters and gauges for `/metrics`.
+    pub fn counters(&self) -> HubCounters {
+        let st = self.lock();
+        self.inner.counters.read(st.registries.len(), st.watchers.len())
     }
 
     /// Whether the registry list has been read from ARM at least once.
@@ -256,6 +271,10 @@ impl StatusHub {
     pub(crate) fn update_replications(&self, key: &RegistryKey, generation: u64, mut new: Vec<Replication>) -> bool {
         let mut st = self.lock();
         if st.generation.get(key).copied().unwrap_or(0) != generation {
+            return false;
+        }
+        // A registry dropped while the poll was in flight stays dropped.
+        if !st.registries.contains_key(key) {
             return false;
         }
         st.last_poll.insert(key.clone(), Instant::now());
@@ -436,24 +455,36 @@ mod tests {
     use super::*;
     use replimap_arm::Auth;
 
-    fn hub_with_one_registry() -> (StatusHub, RegistryKey) {
+    /// A hub whose ARM is nowhere (port 9): pollers it starts fail, which no test here minds.
+    pub(super) fn hub() -> StatusHub {
         let arm = ArmClient::new("http://127.0.0.1:9", Auth::Static(azure_core::credentials::Secret::new("t")), None)
             .unwrap();
-        let hub = StatusHub::new(arm, PollIntervals::default());
-        let key = RegistryKey {
-            subscription_id: "00000000-0000-0000-0000-000000000000".parse().unwrap(),
-            resource_group: "rg".parse().unwrap(),
-            name: "myregistry".parse().unwrap(),
-        };
-        // Not replicable: no poller is started, so the test needs no runtime and no ARM.
-        hub.watch(vec![RegistrySummary {
-            key: key.clone(),
+        StatusHub::new(arm, PollIntervals::default())
+    }
+
+    /// A registry of subscription `00000000-…`, resource group `rg`, as discovery reports it.
+    pub(super) fn summary(name: &str, sku: &str) -> RegistrySummary {
+        let replicable = sku == "Premium";
+        RegistrySummary {
+            key: RegistryKey {
+                subscription_id: "00000000-0000-0000-0000-000000000000".parse().unwrap(),
+                resource_group: "rg".parse().unwrap(),
+                name: name.parse().unwrap(),
+            },
             location: "eastus".parse().unwrap(),
-            sku: "Standard".into(),
+            sku: sku.into(),
             login_server: None,
-            replicable: false,
-            not_replicable_reason: Some("geo-replication needs Premium".into()),
-        }]);
+            replicable,
+            not_replicable_reason: (!replicable).then(|| "geo-replication needs Premium".into()),
+        }
+    }
+
+    fn hub_with_one_registry() -> (StatusHub, RegistryKey) {
+        let hub = hub();
+        let reg = summary("myregistry", "Standard");
+        let key = reg.key.clone();
+        // Not replicable: no poller is started, so the test needs no runtime and no ARM.
+        hub.reconcile(Discovered { registries: vec![reg], unlisted: Default::default() });
         (hub, key)
     }
 

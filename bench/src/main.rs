@@ -76,6 +76,8 @@ async fn start(bin: &str, port: u16, emu_port: u16) -> anyhow::Result<Server> {
         .env("REPLIMAP_EMULATOR_LISTEN", format!("127.0.0.1:{emu_port}"))
         .env("REPLIMAP_EMULATOR_DELAY_MS", "2000")
         .env("LEPTOS_OUTPUT_NAME", "replimap")
+        // A fresh store and emulator state each run, never the demo's.
+        .env("REPLIMAP_DATA_DIR", std::env::temp_dir().join(format!("replimap-bench-{}-{port}", std::process::id())))
         .env("RUST_LOG", "warn")
         .kill_on_drop(true)
         .stdout(std::process::Stdio::null())

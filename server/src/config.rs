@@ -16,7 +16,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use azure_core::credentials::Secret;
@@ -26,7 +26,7 @@ use replimap_arm_emulator::Seed;
 use replimap_types::{SubscriptionId, UiSettings};
 
 pub use self::cli::{command, usage, Cli, Credential};
-use self::cli::{ArmSection, EmulatorSection, Settings, CLIENT_SECRET_ENV};
+use self::cli::{ArmSection, AuditSection, DatabaseSection, EmulatorSection, Settings, CLIENT_SECRET_ENV};
 pub use self::endpoint::{ArmEndpoint, EndpointError};
 use crate::hub::PollIntervals;
 
@@ -57,7 +57,46 @@ pub enum ArmMode {
         endpoint: ArmEndpoint,
         /// Which credential to use.
         credential: CredentialKind,
+        /// Entra ID host for credentials that sign in (sovereign clouds, tests); `None` = public cloud.
+        authority_host: Option<url::Url>,
+        /// Extra CA certificates (PEM) for ARM and sign-in.
+        ca_bundle: Option<PathBuf>,
     },
+}
+
+/// Where the store lives.
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    /// `postgres://…`; `None` = SQLite in the data directory.
+    pub url: Option<String>,
+    /// How long a write waits for a locked SQLite database.
+    pub busy_timeout: Duration,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password.
+        let url = self.url.as_deref().map(redact_url);
+        f.debug_struct("DatabaseConfig").field("url", &url).field("busy_timeout", &self.busy_timeout).finish()
+    }
+}
+
+/// A database URL with its password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("redacted"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "<unparsable URL>".to_owned(),
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: None, busy_timeout: Duration::from_secs(5) }
+    }
 }
 
 /// Everything the server needs to start.
@@ -77,6 +116,29 @@ pub struct Config {
     pub filter: RegistryFilter,
     /// What the page needs from the configuration (tiles, stuck threshold).
     pub ui: UiSettings,
+    /// Where the SQLite store and the emulator's state file live.
+    pub data_dir: PathBuf,
+    /// The store.
+    pub database: DatabaseConfig,
+    /// Audit records older than this are deleted; `None` keeps them forever.
+    pub audit_retention: Option<Duration>,
+}
+
+/// Audit records are kept this long unless configured: more than a year, so "what changed
+/// this time last year" can be answered.
+const DEFAULT_RETENTION_DAYS: u64 = 400;
+
+/// The data directory when none is configured: the XDG data home, as desktop and server
+/// tools on Linux use it, else the working directory.
+fn default_data_dir(env: &BTreeMap<String, String>) -> PathBuf {
+    let set = |k: &str| env.get(k).map(|v| v.trim()).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(xdg) = set("XDG_DATA_HOME") {
+        xdg.join("replimap")
+    } else if let Some(home) = set("HOME") {
+        home.join(".local/share/replimap")
+    } else {
+        PathBuf::from("replimap-data")
+    }
 }
 
 /// Optional narrowing of the registries in the configured subscriptions. Names compare
@@ -112,6 +174,9 @@ impl Config {
             allowed_hosts: Vec::new(),
             filter: RegistryFilter::default(),
             ui: UiSettings::default(),
+            data_dir: PathBuf::from("replimap-data"),
+            database: DatabaseConfig::default(),
+            audit_retention: Some(Duration::from_secs(DEFAULT_RETENTION_DAYS * 86_400)),
         }
     }
 
@@ -142,12 +207,16 @@ impl Config {
         }
         settings.update_from_arg_matches(&flags)?;
         let site = env.get(LEPTOS_SITE_ADDR).map(|s| s.trim()).filter(|s| !s.is_empty());
-        Ok((Self::from_settings(settings, site)?, warnings))
+        let data_dir = default_data_dir(env);
+        Ok((Self::from_settings(settings, site, data_dir)?, warnings))
     }
 
     /// Checks merged settings and fills in the defaults; `site_addr` is the `listen` of last resort.
-    fn from_settings(s: Settings, site_addr: Option<&str>) -> anyhow::Result<Self> {
+    fn from_settings(s: Settings, site_addr: Option<&str>, data_dir: PathBuf) -> anyhow::Result<Self> {
         let mut c = Self::emulator_defaults();
+        c.data_dir = s.data_dir.clone().unwrap_or(data_dir);
+        c.database = database(s.database)?;
+        c.audit_retention = retention(&s.audit);
         if let Some(listen) = s.listen {
             c.listen = listen;
         } else if let Some(site) = site_addr {
@@ -181,6 +250,28 @@ impl Config {
         c.subscriptions = s.subscriptions.map(|l| l.0).unwrap_or_default();
         c.arm = arm_mode(s.arm, s.emulator)?;
         Ok(c)
+    }
+}
+
+fn database(d: DatabaseSection) -> anyhow::Result<DatabaseConfig> {
+    let url = d.url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+    if let Some(url) = &url {
+        // SQLite is configured by data_dir; a URL is for a shared PostgreSQL.
+        anyhow::ensure!(
+            url.starts_with("postgres://") || url.starts_with("postgresql://"),
+            "database.url '{}' must be a postgres:// URL (leave it unset for SQLite in data_dir)",
+            redact_url(url)
+        );
+    }
+    let busy_timeout = d.busy_timeout_ms.map(Duration::from_millis).unwrap_or(Duration::from_secs(5));
+    anyhow::ensure!(!busy_timeout.is_zero(), "database.busy_timeout_ms must be at least 1");
+    Ok(DatabaseConfig { url, busy_timeout })
+}
+
+fn retention(a: &AuditSection) -> Option<Duration> {
+    match a.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS) {
+        0 => None,
+        days => Some(Duration::from_secs(days.saturating_mul(86_400))),
     }
 }
 
@@ -245,5 +336,16 @@ fn arm_mode(arm: ArmSection, emulator: EmulatorSection) -> anyhow::Result<ArmMod
         Some(url) => ArmEndpoint::new(url)?,
         None => PUBLIC_ARM.parse()?,
     };
-    Ok(ArmMode::Live { endpoint, credential })
+    let ca_bundle = match arm.ca_bundle {
+        Some(path) => {
+            // Read now so a wrong path fails start-up, not the first sign-in.
+            std::fs::metadata(&path).map_err(|e| anyhow::anyhow!("arm.ca_bundle {}: {e}", path.display()))?;
+            Some(path)
+        }
+        None => None,
+    };
+    if let Some(host) = &arm.authority_host {
+        anyhow::ensure!(host.scheme() == "https", "arm.authority_host '{host}' must be https");
+    }
+    Ok(ArmMode::Live { endpoint, credential, authority_host: arm.authority_host, ca_bundle })
 }

@@ -22,14 +22,15 @@ pub fn status(code: ErrorCode, arm_status: Option<u16>) -> StatusCode {
         E::CsrfRejected => StatusCode::FORBIDDEN,
         E::RegistryNotFound | E::NotFound => StatusCode::NOT_FOUND,
         E::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        E::AlreadyReplicated | E::NotReplicable | E::HomeReplica => StatusCode::CONFLICT,
+        E::AlreadyReplicated | E::NotReplicable | E::HomeReplica | E::IdempotencyKeyInUse => StatusCode::CONFLICT,
+        E::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         E::Throttled => StatusCode::TOO_MANY_REQUESTS,
         E::Internal | E::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         E::Upstream => arm_status
             .filter(|s| (400..500).contains(s) && *s != 401 && *s != 403)
             .and_then(|s| StatusCode::from_u16(s).ok())
             .unwrap_or(StatusCode::BAD_GATEWAY),
-        E::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        E::Unavailable | E::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         E::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
     }
 }
@@ -83,7 +84,7 @@ impl AppError {
 }
 
 /// What an ARM failure is, for the client.
-fn upstream_code(e: &ArmError) -> ErrorCode {
+pub(crate) fn upstream_code(e: &ArmError) -> ErrorCode {
     match e {
         ArmError::Status { status: 429, .. } => ErrorCode::Throttled,
         ArmError::Status { status: 404, .. } => ErrorCode::NotFound,
@@ -106,7 +107,7 @@ impl IntoResponse for AppError {
             Self::Upstream(e) => e.retry_after().map(|d| d.as_secs().max(1)),
             Self::Api { .. } => None,
         };
-        let retry = retry.or((code == ErrorCode::Unavailable).then_some(5));
+        let retry = retry.or(matches!(code, ErrorCode::Unavailable | ErrorCode::StoreUnavailable).then_some(5));
         if let Some(secs) = retry {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
@@ -146,6 +147,9 @@ mod tests {
             | E::Throttled
             | E::Unavailable
             | E::UpstreamTimeout
+            | E::StoreUnavailable
+            | E::IdempotencyKeyReused
+            | E::IdempotencyKeyInUse
             | E::Internal
             | E::Unknown => c,
         };
@@ -166,6 +170,9 @@ mod tests {
             E::Throttled,
             E::Unavailable,
             E::UpstreamTimeout,
+            E::StoreUnavailable,
+            E::IdempotencyKeyReused,
+            E::IdempotencyKeyInUse,
             E::Internal,
         ];
         shared.into_iter().map(listed).collect()
@@ -190,10 +197,13 @@ mod tests {
             ("already_replicated", 409),
             ("not_replicable", 409),
             ("home_replica", 409),
+            ("idempotency_key_in_use", 409),
+            ("idempotency_key_reused", 422),
             ("throttled", 429),
             ("internal", 500),
             ("upstream", 502),
             ("unavailable", 503),
+            ("store_unavailable", 503),
             ("upstream_timeout", 504),
         ];
         let codes = all();

@@ -4,9 +4,12 @@
 //! with a [`Config`] built in code, so they run the same server on port 0.
 
 mod assets;
+mod audit;
+mod caller;
 pub mod config;
 mod error;
 pub mod hub;
+mod idempotency;
 mod middleware;
 mod operations;
 mod regions;
@@ -46,7 +49,21 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let request_id = HeaderName::from_static(middleware::REQUEST_ID);
     Router::new()
-        .merge(routes::api())
+        .merge(routes::api(&state))
+        .route(
+            // The activity page: the same app, which picks the page from the path.
+            "/activity",
+            axum::routing::get(leptos_axum::render_app_to_stream_with_context(
+                {
+                    let state = state.clone();
+                    move || provide_context(page_data(&state))
+                },
+                {
+                    let options = leptos_options.clone();
+                    move || shell(options.clone())
+                },
+            )),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -103,6 +120,41 @@ fn page_data(state: &AppState) -> PageData {
     }
 }
 
+/// The emulator's state file in the data directory.
+const EMULATOR_STATE_FILE: &str = "emulator-state.json";
+/// The SQLite store in the data directory.
+const SQLITE_FILE: &str = "replimap.db";
+
+fn store_config(config: &Config) -> replimap_store::StoreConfig {
+    match &config.database.url {
+        Some(url) => replimap_store::StoreConfig::Postgres { url: url.clone() },
+        None => replimap_store::StoreConfig::Sqlite {
+            path: config.data_dir.join(SQLITE_FILE),
+            busy_timeout: config.database.busy_timeout,
+        },
+    }
+}
+
+/// Deletes audit records past their retention, and expired idempotency keys, once an hour.
+async fn retention(store: replimap_store::Store, keep: Option<std::time::Duration>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = audit::now_ms();
+        if let Some(keep) = keep {
+            let before = now - i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+            match store.audit_purge(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "audit records past their retention deleted"),
+                Err(e) => tracing::warn!(error = %e, "could not apply the audit retention"),
+            }
+        }
+        if let Err(e) = store.idempotency_purge(now).await {
+            tracing::warn!(error = %e, "could not delete expired idempotency keys");
+        }
+    }
+}
+
 /// A running portal.
 pub struct Portal {
     /// Where the portal listens.
@@ -130,6 +182,31 @@ impl Portal {
     }
 }
 
+/// The ARM client for [`ArmMode::Live`]: the credential signs in at `authority_host` (if
+/// set), and both it and the client trust the public roots plus the `ca_bundle`'s
+/// certificates. A bundle that cannot be read or holds no usable certificate stops
+/// start-up with a message naming the file.
+fn live_arm(
+    endpoint: &str,
+    credential: &replimap_arm::CredentialKind,
+    authority_host: Option<&url::Url>,
+    ca_bundle: Option<&std::path::Path>,
+) -> anyhow::Result<ArmClient> {
+    let tls_roots = match ca_bundle {
+        Some(path) => {
+            let roots = replimap_arm::TlsRoots::from_pem_file(path)?;
+            tracing::info!(ca_bundle = %path.display(), certificates = roots.extra_count(), "trusting extra CA certificates");
+            roots
+        }
+        None => replimap_arm::TlsRoots::default(),
+    };
+    let auth_options =
+        replimap_arm::AuthOptions { authority_host: authority_host.cloned(), tls_roots: tls_roots.clone() };
+    let auth = Auth::from_kind(credential, &auth_options)?;
+    let options = replimap_arm::ArmOptions { tls_roots, ..Default::default() };
+    Ok(ArmClient::new(endpoint, auth, Some(options))?)
+}
+
 /// Starts the emulator (if configured), the hub and the HTTP server.
 pub async fn start(
     config: Config,
@@ -148,23 +225,30 @@ pub async fn start(
     socket.bind(config.listen)?;
     let listener = socket.listen(16_384)?;
     let addr = listener.local_addr()?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| anyhow::anyhow!("data_dir {}: {e}", config.data_dir.display()))?;
+    let store = replimap_store::Store::open(&store_config(&config)).await?;
+    tracing::info!(store = %store.describe(), data_dir = %config.data_dir.display(), "store open");
     let (arm, emulator) = match &config.arm {
         ArmMode::Emulator { provisioning_delay, listen, seed } => {
             let emu_config = EmulatorConfig {
                 provisioning_delay: *provisioning_delay,
                 seed: seed.clone(),
+                // Beside the store, so the demo's replicas, audit trail and operations
+                // survive a restart together.
+                state_file: Some(config.data_dir.join(EMULATOR_STATE_FILE)),
                 ..EmulatorConfig::default()
             };
             let handle = replimap_arm_emulator::spawn_on(*listen, emu_config).await?;
-            // The emulator accepts any bearer token; a fixed one keeps the real auth path in use.
-            let arm = ArmClient::new(
-                &handle.base_url(),
-                Auth::Static(azure_core::credentials::Secret::new("emulator")),
-                None,
-            )?;
+            // The emulator checks bearer tokens as ARM does; its credential mints them in
+            // process (expiring and refreshed like azure_identity's), so the embedded demo
+            // needs no secret.
+            let arm = ArmClient::new(&handle.base_url(), Auth::Credential(handle.credential()), None)?;
             (arm, Some(handle))
         }
-        ArmMode::Live { endpoint, credential } => (ArmClient::new(endpoint, Auth::from_kind(credential)?, None)?, None),
+        ArmMode::Live { endpoint, credential, authority_host, ca_bundle } => {
+            (live_arm(endpoint, credential, authority_host.as_ref(), ca_bundle.as_deref())?, None)
+        }
     };
     let hub = StatusHub::new(arm.clone(), config.poll);
     let precompressed = std::iter::once(leptos_options.site_pkg_dir.to_string())
@@ -179,12 +263,18 @@ pub async fn start(
         regions: Arc::new(Regions::embedded()?),
         emulated: emulator.is_some(),
         http: Arc::default(),
-        operations: Default::default(),
+        store,
+        audit_counters: Arc::default(),
         allowed_hosts: middleware::AllowedHosts::new(addr, &config.allowed_hosts),
         ready_at: Arc::default(),
         ui: config.ui.clone(),
     };
     tokio::spawn(hub::discover(arm, hub.clone(), config.subscriptions.clone(), config.filter.clone()));
+    let resumed = operations::resume(&state).await?;
+    if resumed > 0 {
+        tracing::info!(count = resumed, "following operations a previous run left unfinished");
+    }
+    tokio::spawn(retention(state.store.clone(), config.audit_retention));
     let app = router(state.clone());
     let closing = hub.clone();
     let shutdown = async move {
@@ -195,9 +285,11 @@ pub async fn start(
     // `into_make_service`: `serve` given the Router itself calls `with_state` on every accepted
     // connection, which clones every route's middleware stack: 51 KiB per event-stream client
     // (scripts/bench, docs/measurements.md). The service is built once and shared.
-    let server =
-        tokio::spawn(
-            async move { axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown).await },
-        );
+    // With connect info: the audit trail records the client's address.
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    });
     Ok(Portal { addr, emulator, state, server })
 }

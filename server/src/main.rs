@@ -35,11 +35,13 @@ async fn main() -> anyhow::Result<ExitCode> {
     let mut leptos = get_configuration(None)?.leptos_options;
     leptos.site_addr = config.listen;
     let emulated = matches!(config.arm, ArmMode::Emulator { .. });
+    let data_dir = config.data_dir.clone();
     let portal = start(config, leptos, shutdown_signal()).await?;
     if let Some(emu) = &portal.emulator {
         tracing::info!(url = %emu.base_url(), "no Azure credentials configured: using the embedded ARM emulator");
     }
     println!("replimap is running at {}{}", portal.url(), if emulated { " (embedded ARM emulator)" } else { "" });
+    println!("data: {} (store: {})", data_dir.display(), portal.state.store.describe());
     portal.wait().await?;
     Ok(ExitCode::SUCCESS)
 }

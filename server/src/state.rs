@@ -8,7 +8,6 @@ use replimap_arm::ArmClient;
 
 use crate::hub::StatusHub;
 use crate::middleware::{AllowedHosts, HttpCounters};
-use crate::operations::Operations;
 use crate::regions::Regions;
 
 /// Cheap to clone: everything inside is shared.
@@ -28,8 +27,10 @@ pub struct AppState {
     pub emulated: bool,
     /// Response counters for `/metrics`.
     pub http: Arc<HttpCounters>,
-    /// Writes started through the portal.
-    pub operations: Operations,
+    /// The durable store: audit trail, operations, idempotency keys.
+    pub store: replimap_store::Store,
+    /// Audit counters for `/metrics`.
+    pub audit_counters: Arc<crate::audit::AuditCounters>,
     /// Host names the portal answers to.
     pub allowed_hosts: AllowedHosts,
     /// What the page needs from the configuration.

@@ -38,6 +38,12 @@ pub enum ErrorCode {
     Unavailable,
     /// ARM did not answer within the portal's bound.
     UpstreamTimeout,
+    /// The store cannot record the write, so it was not sent to Azure.
+    StoreUnavailable,
+    /// The `Idempotency-Key` was used before with another request.
+    IdempotencyKeyReused,
+    /// The first request with this `Idempotency-Key` is still being processed.
+    IdempotencyKeyInUse,
     /// Something went wrong in the portal itself.
     Internal,
     /// A code this build does not know.

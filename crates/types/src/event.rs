@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{RegistryKey, RegistrySummary, Replication, ReplicationName};
+use crate::{AuditRecord, RegistryKey, RegistrySummary, Replication, ReplicationName};
 
 /// Everything known about one watched registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +58,11 @@ pub enum StatusEvent {
         /// The error, or `None` once polling works again.
         error: Option<String>,
     },
+    /// An audit record was written or moved on (the activity page lists it live).
+    Activity {
+        /// The record as it stands now.
+        record: AuditRecord,
+    },
 }
 
 /// What [`RegistryState::apply`] did.
@@ -87,6 +92,7 @@ impl StatusEvent {
             | Self::ReplicationRemoved { registry, .. }
             | Self::OperationFailed { registry, .. }
             | Self::RegistryError { registry, .. } => Some(registry),
+            Self::Activity { record } => record.registry.as_ref(),
         }
     }
 }
@@ -124,7 +130,9 @@ impl RegistryState {
                 self.error = error.clone();
                 Applied::Error
             }
-            StatusEvent::Snapshot { .. } | StatusEvent::OperationFailed { .. } => Applied::Nothing,
+            StatusEvent::Snapshot { .. } | StatusEvent::OperationFailed { .. } | StatusEvent::Activity { .. } => {
+                Applied::Nothing
+            }
         }
     }
 }
@@ -148,9 +156,16 @@ impl<'de> Deserialize<'de> for StatusEvent {
             // `null` once polling works again; the same when absent.
             #[serde(default)]
             error: Option<String>,
+            record: Option<AuditRecord>,
         }
-        const VARIANTS: &[&str] =
-            &["snapshot", "replication_upserted", "replication_removed", "operation_failed", "registry_error"];
+        const VARIANTS: &[&str] = &[
+            "snapshot",
+            "replication_upserted",
+            "replication_removed",
+            "operation_failed",
+            "registry_error",
+            "activity",
+        ];
         fn need<T, E: Error>(field: Option<T>, name: &'static str) -> Result<T, E> {
             field.ok_or_else(|| E::missing_field(name))
         }
@@ -171,6 +186,7 @@ impl<'de> Deserialize<'de> for StatusEvent {
                 message: need(w.message, "message")?,
             },
             "registry_error" => Self::RegistryError { registry: need(w.registry, "registry")?, error: w.error },
+            "activity" => Self::Activity { record: need(w.record, "record")? },
             other => return Err(D::Error::unknown_variant(other, VARIANTS)),
         })
     }

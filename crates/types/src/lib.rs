@@ -6,6 +6,7 @@
 //! and the one error envelope.
 #![warn(missing_docs)]
 
+mod audit;
 mod backoff;
 mod error;
 mod event;
@@ -18,6 +19,7 @@ mod registry;
 mod replication;
 mod tags;
 
+pub use audit::{AuditAction, AuditOutcome, AuditPage, AuditRecord};
 pub use backoff::backoff;
 pub use error::{ApiError, ErrorCode};
 pub use event::{Applied, RegistryState, StatusEvent};

@@ -26,6 +26,9 @@ pub enum OperationState {
     Succeeded,
     /// ARM reported a failure.
     Failed,
+    /// ARM could not be asked (credential or network outage): the operation may still finish
+    /// there, so it is neither failed nor done; the portal keeps asking until its deadline.
+    Unknown,
 }
 
 /// One write, as `GET /api/v1/operations[/{id}]` returns it.
@@ -50,4 +53,7 @@ pub struct Operation {
     /// When it ended (RFC 3339).
     #[serde(default)]
     pub ended_at: Option<String>,
+    /// The audit record of the write.
+    #[serde(default)]
+    pub audit_id: Option<i64>,
 }

@@ -65,8 +65,15 @@ pub struct Settings {
     /// only these registries (names, comma-separated)
     #[arg(id = "registries", long = "registries", env = "REPLIMAP_REGISTRIES", value_name = "NAMES")]
     pub registries: Option<CommaList<String>>,
+    /// where the store and the emulator keep their files (default: see `replimap --help`)
+    #[arg(id = "data_dir", long = "data-dir", env = "REPLIMAP_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     #[command(flatten)]
     pub http: HttpSection,
+    #[command(flatten)]
+    pub database: DatabaseSection,
+    #[command(flatten)]
+    pub audit: AuditSection,
     #[command(flatten)]
     pub arm: ArmSection,
     #[command(flatten)]
@@ -84,6 +91,39 @@ pub struct HttpSection {
     /// extra Host names (host:port, comma-separated; * = any) besides localhost
     #[arg(id = "http.allowed_hosts", long = "allowed-hosts", env = "REPLIMAP_ALLOWED_HOSTS", value_name = "HOSTS")]
     pub allowed_hosts: Option<CommaList<String>>,
+}
+
+/// `[database]`: where the audit trail, operations and idempotency keys live.
+#[derive(Debug, Default, Args, Deserialize)]
+#[serde(default)]
+#[command(next_help_heading = "Store")]
+pub struct DatabaseSection {
+    /// postgres://user@host/db for PostgreSQL; unset = SQLite in data_dir (the password is never printed)
+    #[arg(id = "database.url", long = "database-url", env = "REPLIMAP_DATABASE_URL", value_name = "URL")]
+    pub url: Option<String>,
+    /// how long a write waits for a locked SQLite database before it is refused (503), ms (default 5000)
+    #[arg(
+        id = "database.busy_timeout_ms",
+        long = "database-busy-timeout-ms",
+        env = "REPLIMAP_DATABASE_BUSY_TIMEOUT_MS",
+        value_name = "MS"
+    )]
+    pub busy_timeout_ms: Option<u64>,
+}
+
+/// `[audit]`: how long the audit trail is kept.
+#[derive(Debug, Default, Args, Deserialize)]
+#[serde(default)]
+#[command(next_help_heading = "Audit")]
+pub struct AuditSection {
+    /// keep audit records this many days (default 400; 0 = forever)
+    #[arg(
+        id = "audit.retention_days",
+        long = "audit-retention-days",
+        env = "REPLIMAP_AUDIT_RETENTION_DAYS",
+        value_name = "DAYS"
+    )]
+    pub retention_days: Option<u64>,
 }
 
 /// `[arm]`: where ARM is and how to sign in.
@@ -114,6 +154,12 @@ pub struct ArmSection {
         value_name = "FILE"
     )]
     pub client_secret_file: Option<PathBuf>,
+    /// Entra ID sign-in host (default https://login.microsoftonline.com; sovereign clouds set theirs)
+    #[arg(id = "arm.authority_host", long = "authority-host", env = "AZURE_AUTHORITY_HOST", value_name = "URL")]
+    pub authority_host: Option<Url>,
+    /// PEM file of extra CA certificates trusted for ARM and sign-in (a TLS-inspecting proxy's)
+    #[arg(id = "arm.ca_bundle", long = "ca-bundle", env = "REPLIMAP_CA_BUNDLE", value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
 }
 
 /// `[poll]`: the status hub's cadence.

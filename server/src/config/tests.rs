@@ -68,7 +68,7 @@ fn layers_apply_in_order_file_env_flags() {
     assert_eq!(c.poll.slow, Duration::from_millis(7000), "env beats file");
     assert_eq!(c.subscriptions.len(), 1);
     match c.arm {
-        ArmMode::Live { endpoint, credential: CredentialKind::ManagedIdentity { .. } } => {
+        ArmMode::Live { endpoint, credential: CredentialKind::ManagedIdentity { .. }, .. } => {
             assert_eq!(endpoint.url().as_str(), "https://management.chinacloudapi.cn/")
         }
         other => panic!("unexpected {other:?}"),
@@ -232,7 +232,11 @@ fn every_setting_means_the_same_in_all_three_spellings() {
     std::fs::write(&secret_file, "from-file").unwrap();
     let seed_file = dir.join("seed.json");
     std::fs::write(&seed_file, serde_json::to_string(&Seed::empty()).unwrap()).unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n").unwrap();
+    let data_dir = dir.join("data");
     let (secret_file, seed_file) = (secret_file.to_str().unwrap(), seed_file.to_str().unwrap());
+    let (ca_file, data_dir) = (ca_file.to_str().unwrap(), data_dir.to_str().unwrap());
     // A client-secret login in the file, for the `arm.*` settings to show in.
     let live =
         "arm.credential = \"client_secret\"\narm.tenant_id = \"t\"\narm.client_id = \"c\"\narm.client_secret = \"s\"\n";
@@ -248,6 +252,12 @@ fn every_setting_means_the_same_in_all_three_spellings() {
         ("arm.tenant_id", "tenant-x", Toml::Str, live),
         ("arm.client_id", "client-x", Toml::Str, live),
         ("arm.client_secret_file", secret_file, Toml::Str, live),
+        ("arm.authority_host", "https://login.microsoftonline.us", Toml::Str, live),
+        ("arm.ca_bundle", ca_file, Toml::Str, live),
+        ("data_dir", data_dir, Toml::Str, ""),
+        ("database.url", "postgres://replimap@db.example/replimap", Toml::Str, ""),
+        ("database.busy_timeout_ms", "250", Toml::Int, ""),
+        ("audit.retention_days", "30", Toml::Int, ""),
         ("poll.fast_ms", "250", Toml::Int, ""),
         ("poll.slow_ms", "5000", Toml::Int, ""),
         ("emulator.delay_ms", "10", Toml::Int, ""),

@@ -1,5 +1,6 @@
 //! The portal API, one module per resource.
 
+mod audit;
 mod events;
 mod health;
 mod locations;
@@ -38,6 +39,8 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/v1/events", get(events::stream)),
         ("/api/v1/operations", get(operations::list)),
         ("/api/v1/operations/{id}", get(operations::get)),
+        ("/api/v1/audit", get(audit::list)),
+        ("/api/v1/audit/export", get(audit::export)),
     ]
 }
 
@@ -48,10 +51,18 @@ pub fn paths() -> Vec<&'static str> {
 
 /// `/api/v1/*` and the health endpoints. A known path asked with another method answers a
 /// 405 envelope (axum adds `Allow`).
-pub fn api() -> Router<AppState> {
+pub fn api(state: &AppState) -> Router<AppState> {
     table()
         .into_iter()
-        .fold(Router::new(), |router, (path, methods)| router.route(path, methods))
+        .fold(Router::new(), |router, (path, methods)| {
+            // Writes go through the Idempotency-Key check first (it passes reads through).
+            let methods = if path.contains("/replications") {
+                methods.layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
+            } else {
+                methods
+            };
+            router.route(path, methods)
+        })
         .method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -1,4 +1,5 @@
-//! `GET /api/v1/operations[/{id}]`: the writes this portal started.
+//! `GET /api/v1/operations[/{id}]`: the writes this portal started, from the store (they
+//! survive restarts).
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -8,9 +9,12 @@ use replimap_types::{ErrorCode, Operation};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+/// How many recent writes the list shows.
+const RECENT: u32 = 500;
+
 /// Recent writes, newest first.
-pub async fn list(State(state): State<AppState>) -> Json<Vec<Operation>> {
-    Json(state.operations.list())
+pub async fn list(State(state): State<AppState>) -> AppResult<Json<Vec<Operation>>> {
+    Ok(Json(crate::operations::recent(&state, RECENT).await?))
 }
 
 /// One write.
@@ -19,7 +23,7 @@ pub async fn get(
     path: Result<Path<String>, PathRejection>,
 ) -> AppResult<Json<Operation>> {
     let id = super::validate::path(path)?;
-    state.operations.get(&id).map(Json).ok_or_else(|| {
-        AppError::new(ErrorCode::NotFound, format!("No operation '{id}' (the portal keeps the most recent 500)."))
+    crate::operations::get(&state, &id).await?.map(Json).ok_or_else(|| {
+        AppError::new(ErrorCode::NotFound, format!("No operation '{}'.", id.chars().take(60).collect::<String>()))
     })
 }

@@ -1,8 +1,10 @@
 //! `/api/v1/registries/{sub}/{rg}/{registry}/replications[/{name}]`.
 //!
 //! The list is answered from the status hub (`?refresh=true` asks ARM); one replication is
-//! read from ARM. Writes are validated, sent to ARM, and answered with `202 Accepted` at once. The long-running operation is followed in the background
-//! and its outcome reaches browsers through the status hub.
+//! read from ARM. Each write is recorded in the audit trail first, then validated, sent to
+//! ARM and answered with `202 Accepted` at once; the long-running operation is stored and
+//! followed in the background (see `operations`), and its outcome reaches browsers through
+//! the status hub.
 
 use std::time::Duration;
 
@@ -13,13 +15,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use replimap_arm::{ReplicationPatch, ReplicationPatchProperties};
 use replimap_types::{
-    CreateReplication, ErrorCode, Operation, OperationKind, RegistryKey, RegistryState, Replication, ReplicationName,
-    StatusEvent, UpdateReplication,
+    AuditAction, CreateReplication, ErrorCode, Operation, OperationKind, RegistryKey, RegistryState, Replication,
+    ReplicationName, StatusEvent, UpdateReplication,
 };
 use serde::Deserialize;
 
 use super::validate;
+use crate::audit::{Attempt, Draft};
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
+use crate::operations;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -52,11 +57,6 @@ impl ReplicationPath {
         let key = self.key()?;
         Ok((key, validate::replication_name(&self.name)?))
     }
-}
-
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> AppResult<T> {
-    json.map(|Json(t)| t)
-        .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("Invalid request body: {}", e.body_text())))
 }
 
 /// The hub's spelling of the registry key (ARM names are case-insensitive; the hub keys are ARM's).
@@ -151,122 +151,205 @@ pub async fn get(
     Ok(Json(arm.into_view(&reg.registry.location)?))
 }
 
+/// The request body as JSON for the audit record, and as the handler's input (or its 400).
+fn raw_body(json: Result<Json<serde_json::Value>, JsonRejection>) -> (serde_json::Value, AppResult<serde_json::Value>) {
+    match json {
+        Ok(Json(v)) => (v.clone(), Ok(v)),
+        Err(e) => (
+            serde_json::Value::Null,
+            Err(AppError::new(ErrorCode::BadRequest, format!("Invalid request body: {}", e.body_text()))),
+        ),
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(v: AppResult<serde_json::Value>) -> AppResult<T> {
+    serde_json::from_value(v?).map_err(|e| AppError::new(ErrorCode::BadRequest, format!("Invalid request body: {e}")))
+}
+
+/// Runs one write with its audit record: recorded before `write` may call ARM (a 503 and no
+/// ARM call when the store cannot record), refused or failed with the error if `write`
+/// fails; `write` itself marks the record accepted.
+async fn audited(
+    state: &AppState,
+    caller: &Caller,
+    draft: Draft,
+    write: impl AsyncFnOnce(&Attempt) -> AppResult<Response>,
+) -> AppResult<Response> {
+    let attempt = Attempt::begin(state, caller, draft).await?;
+    match write(&attempt).await {
+        Ok(resp) => Ok(resp),
+        Err(e) => {
+            attempt.failed(&e).await;
+            Err(e)
+        }
+    }
+}
+
+/// The region a replication is in, as the hub last saw it (replica names usually are regions).
+fn region_of(state: &AppState, key: Option<&RegistryKey>, name: &str) -> Option<String> {
+    let reg = state.hub.registry(key?)?;
+    let r = reg.replications.iter().find(|r| r.name.as_str().eq_ignore_ascii_case(name))?;
+    Some(r.location.to_string())
+}
+
 /// `PUT …/replications`: name defaults to the location, as `az acr replication create` does.
 pub async fn create_default_name(
     State(state): State<AppState>,
+    caller: Caller,
     path: Result<Path<RegistryPath>, PathRejection>,
-    json: Result<Json<CreateReplication>, JsonRejection>,
-) -> AppResult<impl IntoResponse> {
+    json: Result<Json<serde_json::Value>, JsonRejection>,
+) -> AppResult<Response> {
     let p = validate::path(path)?;
-    let key = p.key()?;
-    start_create(state, key, None, body(json)?).await
+    create_with(state, caller, p.key(), None, json).await
 }
 
 /// `PUT …/replications/{name}`.
 pub async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     path: Result<Path<ReplicationPath>, PathRejection>,
-    json: Result<Json<CreateReplication>, JsonRejection>,
-) -> AppResult<impl IntoResponse> {
+    json: Result<Json<serde_json::Value>, JsonRejection>,
+) -> AppResult<Response> {
     let p = validate::path(path)?;
-    let key = p.key()?;
-    start_create(state, key, Some(p.name.clone()), body(json)?).await
+    create_with(state, caller, p.key(), Some(p.name.clone()), json).await
 }
 
-async fn start_create(
+async fn create_with(
     state: AppState,
-    key: RegistryKey,
+    caller: Caller,
+    key: AppResult<RegistryKey>,
     name: Option<String>,
-    req: CreateReplication,
-) -> AppResult<impl IntoResponse> {
-    let reg = validate::writable_registry(&state, &key)?;
-    let (name, put) = validate::create(&state, &reg, name.as_deref(), &req)?;
-    let key = canonical(&reg);
-    tracing::info!(registry = %key, replication = %name, location = %put.location, "creating replication");
-    let (arm, poller) = state.arm.create_replication(&key, &name, &put).await?;
-    let view = arm.into_view(&reg.registry.location)?;
-    state.hub.publish(StatusEvent::ReplicationUpserted { registry: key.clone(), replication: view.clone() });
-    let op = crate::operations::follow(&state, OperationKind::Create, key, name, poller);
-    Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)))
+    json: Result<Json<serde_json::Value>, JsonRejection>,
+) -> AppResult<Response> {
+    let (raw, body) = raw_body(json);
+    let location = raw.get("location").and_then(|l| l.as_str()).map(str::to_ascii_lowercase);
+    let draft = Draft {
+        action: AuditAction::CreateReplication,
+        registry: key.as_ref().ok().cloned(),
+        replication: name.as_deref().or(location.as_deref()).and_then(|n| n.parse().ok()),
+        region: location,
+        request: raw,
+    };
+    audited(&state, &caller, draft, async |attempt| {
+        let key = key?;
+        let req: CreateReplication = typed(body)?;
+        let reg = validate::writable_registry(&state, &key)?;
+        let (name, put) = validate::create(&state, &reg, name.as_deref(), &req)?;
+        let key = canonical(&reg);
+        tracing::info!(registry = %key, replication = %name, location = %put.location, "creating replication");
+        let (arm, poller) = attempt.arm().create_replication(&key, &name, &put).await?;
+        let op = operations::start(&state, attempt, OperationKind::Create, key.clone(), name, poller).await;
+        let view = arm.into_view(&reg.registry.location)?;
+        state.hub.publish(StatusEvent::ReplicationUpserted { registry: key, replication: view.clone() });
+        Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)).into_response())
+    })
+    .await
 }
 
 /// `PATCH …/replications/{name}`: routing and tags only.
 pub async fn update(
     State(state): State<AppState>,
+    caller: Caller,
     path: Result<Path<ReplicationPath>, PathRejection>,
     json: Result<Json<serde_json::Value>, JsonRejection>,
-) -> AppResult<impl IntoResponse> {
+) -> AppResult<Response> {
     let p = validate::path(path)?;
-    let (key, name) = p.parts()?;
-    let raw = body(json)?;
-    // ARM fixes these at creation; say so rather than "unknown field".
-    for field in ["location", "zoneRedundancy", "name"] {
-        if raw.get(field).is_some() {
+    let key = p.key();
+    let (raw, body) = raw_body(json);
+    let draft = Draft {
+        action: AuditAction::UpdateReplication,
+        registry: key.as_ref().ok().cloned(),
+        region: region_of(&state, key.as_ref().ok(), &p.name),
+        replication: p.name.parse().ok(),
+        request: raw,
+    };
+    audited(&state, &caller, draft, async |attempt| {
+        let (key, name) = (key?, validate::replication_name(&p.name)?);
+        let raw = body?;
+        // ARM fixes these at creation; say so rather than "unknown field".
+        for field in ["location", "zoneRedundancy", "name"] {
+            if raw.get(field).is_some() {
+                return Err(AppError::new(
+                    ErrorCode::BadRequest,
+                    format!("'{field}' cannot be changed after a replica is created; delete and re-create it instead."),
+                ));
+            }
+        }
+        let req: UpdateReplication = typed(Ok(raw))?;
+        if req.region_endpoint_enabled.is_none() && req.tags.is_none() {
             return Err(AppError::new(
                 ErrorCode::BadRequest,
-                format!("'{field}' cannot be changed after a replica is created; delete and re-create it instead."),
+                "Nothing to change: give regionEndpointEnabled and/or tags.",
             ));
         }
-    }
-    let req: UpdateReplication = serde_json::from_value(raw)
-        .map_err(|e| AppError::new(ErrorCode::BadRequest, format!("Invalid request body: {e}")))?;
-    if req.region_endpoint_enabled.is_none() && req.tags.is_none() {
-        return Err(AppError::new(ErrorCode::BadRequest, "Nothing to change: give regionEndpointEnabled and/or tags."));
-    }
-    if let Some(tags) = &req.tags {
-        validate::tags(tags)?;
-    }
-    let reg = validate::writable_registry(&state, &key)?;
-    let key = canonical(&reg);
-    if !reg.replications.iter().any(|r| r.name == name) {
-        return Err(AppError::new(
-            ErrorCode::NotFound,
-            format!("Registry '{}' has no replication named '{name}'.", key.name),
-        ));
-    }
-    let patch = ReplicationPatch {
-        tags: req.tags,
-        properties: ReplicationPatchProperties { region_endpoint_enabled: req.region_endpoint_enabled },
-    };
-    let (arm, poller) = state.arm.update_replication(&key, &name, &patch).await?;
-    let view = arm.into_view(&reg.registry.location)?;
-    state.hub.publish(StatusEvent::ReplicationUpserted { registry: key.clone(), replication: view.clone() });
-    let op = crate::operations::follow(&state, OperationKind::Update, key, name, poller);
-    Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)))
+        if let Some(tags) = &req.tags {
+            validate::tags(tags)?;
+        }
+        let reg = validate::writable_registry(&state, &key)?;
+        let key = canonical(&reg);
+        if !reg.replications.iter().any(|r| r.name == name) {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("Registry '{}' has no replication named '{name}'.", key.name),
+            ));
+        }
+        let patch = ReplicationPatch {
+            tags: req.tags,
+            properties: ReplicationPatchProperties { region_endpoint_enabled: req.region_endpoint_enabled },
+        };
+        let (arm, poller) = attempt.arm().update_replication(&key, &name, &patch).await?;
+        let op = operations::start(&state, attempt, OperationKind::Update, key.clone(), name, poller).await;
+        let view = arm.into_view(&reg.registry.location)?;
+        state.hub.publish(StatusEvent::ReplicationUpserted { registry: key, replication: view.clone() });
+        Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)).into_response())
+    })
+    .await
 }
 
 /// `DELETE …/replications/{name}`: refused for the home replica.
 pub async fn delete(
     State(state): State<AppState>,
+    caller: Caller,
     path: Result<Path<ReplicationPath>, PathRejection>,
-) -> AppResult<impl IntoResponse> {
+) -> AppResult<Response> {
     let p = validate::path(path)?;
-    let (key, name) = p.parts()?;
-    let reg = validate::writable_registry(&state, &key)?;
-    let key = canonical(&reg);
-    let known = reg.replications.iter().find(|r| r.name == name);
-    match known {
-        Some(r) if r.is_home => {
-            return Err(AppError::new(
-                ErrorCode::HomeReplica,
-                format!(
-                    "'{}' is the home replica of '{}' ({}); it goes only with the registry itself.",
-                    r.name, key.name, r.location
-                ),
-            ))
+    let key = p.key();
+    let draft = Draft {
+        action: AuditAction::DeleteReplication,
+        registry: key.as_ref().ok().cloned(),
+        region: region_of(&state, key.as_ref().ok(), &p.name),
+        replication: p.name.parse().ok(),
+        request: serde_json::Value::Null,
+    };
+    audited(&state, &caller, draft, async |attempt| {
+        let (key, name) = (key?, validate::replication_name(&p.name)?);
+        let reg = validate::writable_registry(&state, &key)?;
+        let key = canonical(&reg);
+        let known = reg.replications.iter().find(|r| r.name == name);
+        match known {
+            Some(r) if r.is_home => {
+                return Err(AppError::new(
+                    ErrorCode::HomeReplica,
+                    format!(
+                        "'{}' is the home replica of '{}' ({}); it goes only with the registry itself.",
+                        r.name, key.name, r.location
+                    ),
+                ))
+            }
+            Some(_) => {}
+            None => {
+                return Err(AppError::new(
+                    ErrorCode::NotFound,
+                    format!("Registry '{}' has no replication named '{name}'.", key.name),
+                ))
+            }
         }
-        Some(_) => {}
-        None => {
-            return Err(AppError::new(
-                ErrorCode::NotFound,
-                format!("Registry '{}' has no replication named '{name}'.", key.name),
-            ))
-        }
-    }
-    tracing::info!(registry = %key, replication = %name, "deleting replication");
-    let poller = state.arm.delete_replication(&key, &name).await?;
-    let op = crate::operations::follow(&state, OperationKind::Delete, key, name, poller);
-    Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(op)))
+        tracing::info!(registry = %key, replication = %name, "deleting replication");
+        let poller = attempt.arm().delete_replication(&key, &name).await?;
+        let op = operations::start(&state, attempt, OperationKind::Delete, key, name, poller).await;
+        Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(op)).into_response())
+    })
+    .await
 }
 
 /// `Location` and `Operation-Id` of a write, so API users can follow it without SSE.

@@ -164,6 +164,12 @@ fn every_event_on_the_stream_has_a_schema_that_fits_it() {
         json!({"type": "operation_failed", "registry": key, "name": "westeurope", "message": "QuotaExceeded"}),
         json!({"type": "registry_error", "registry": key, "error": "denied"}),
         json!({"type": "registry_error", "registry": key, "error": null}),
+        json!({"type": "activity", "record": {"id": 7, "at": "2026-12-01T09:00:00.000Z", "actor": "local",
+            "actorSource": "local", "clientIp": "127.0.0.1", "requestId": "r", "correlationId": "c",
+            "armRequestId": "a", "registry": key, "region": "japaneast", "replication": "japaneast",
+            "action": "create_replication", "request": {"location": "japaneast"}, "outcome": "accepted",
+            "code": null, "message": null, "operationId": "o", "answeredAt": "2026-12-01T09:00:00.250Z",
+            "endedAt": null, "armMs": 250}}),
     ];
     let one_of = schema(&doc, "StatusEvent")["oneOf"].as_array().unwrap();
     let mapping = schema(&doc, "StatusEvent")["discriminator"]["mapping"].as_object().unwrap();

@@ -16,7 +16,16 @@ pub const REG: &str = "00000000-0000-0000-0000-000000000000/myresourcegroup/myAC
 pub struct TestPortal {
     pub portal: Portal,
     pub http: reqwest::Client,
+    /// The portal's data directory (store and emulator state), removed on drop unless kept.
+    pub data_dir: std::path::PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// A fresh, empty directory under the system's temporary directory.
+pub fn scratch_dir(what: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("replimap-it-{what}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 impl TestPortal {
@@ -37,13 +46,12 @@ impl TestPortal {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 seed,
             },
-            subscriptions: Vec::new(),
             poll: PollIntervals { fast: Duration::from_millis(100), slow: Duration::from_millis(500) },
-            allowed_hosts: Vec::new(),
-            filter: Default::default(),
-            ui: Default::default(),
+            data_dir: scratch_dir("portal"),
+            ..Config::emulator_defaults()
         };
         tweak(&mut config);
+        let data_dir = config.data_dir.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let options = LeptosOptions::builder().output_name("replimap").build();
         let portal = start(config, options, async {
@@ -51,7 +59,7 @@ impl TestPortal {
         })
         .await
         .unwrap();
-        let t = Self { portal, http: reqwest::Client::new(), shutdown: Some(tx) };
+        let t = Self { portal, http: reqwest::Client::new(), data_dir, shutdown: Some(tx) };
         // Wait until every watched, replicable registry has been polled once: writes are
         // validated against that state.
         for _ in 0..100 {
@@ -77,6 +85,13 @@ impl TestPortal {
         self.portal.emulator.as_ref().unwrap().base_url()
     }
 
+    /// A bearer token the emulator accepts, for out-of-band ARM calls (another client).
+    pub async fn arm_token(&self) -> String {
+        let cred = self.portal.emulator.as_ref().unwrap().credential();
+        let token = cred.get_token(&["https://management.azure.com/.default"], None).await.unwrap();
+        token.token.secret().to_owned()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(self.url(path)).send().await.unwrap()
     }
@@ -87,6 +102,44 @@ impl TestPortal {
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
         self.http.delete(self.url(path)).header(CSRF_HEADER, "1").send().await.unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http.patch(self.url(path)).header(CSRF_HEADER, "1").json(&body).send().await.unwrap()
+    }
+
+    /// The audit trail as `GET /api/v1/audit?{query}` returns it (every page).
+    pub async fn audit(&self, query: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = format!("/api/v1/audit?limit=1000&{query}");
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let resp = self.get(&url).await;
+            assert_eq!(resp.status(), 200, "{url}");
+            let page: Value = resp.json().await.unwrap();
+            items.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["nextCursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+    }
+
+    /// Waits until the audit record `id` has a final outcome; returns it.
+    pub async fn final_audit(&self, id: i64) -> Value {
+        for _ in 0..200 {
+            let all = self.audit("").await;
+            if let Some(r) = all.iter().find(|r| r["id"] == id) {
+                if ["refused", "succeeded", "failed", "unknown"].contains(&r["outcome"].as_str().unwrap()) {
+                    return r.clone();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("audit record {id} never reached a final outcome");
     }
 
     /// ARM writes (PUT/PATCH/DELETE) the emulator has served so far.
@@ -136,6 +189,7 @@ impl Drop for TestPortal {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
 

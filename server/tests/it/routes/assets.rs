@@ -17,6 +17,7 @@ async fn front_end_files_are_served_precompressed_with_an_etag() {
     std::fs::write(site.join("data/world.geojson"), br#"{"type":"FeatureCollection","features":[]}"#).unwrap();
     let mut config = Config::emulator_defaults();
     config.listen = "127.0.0.1:0".parse().unwrap();
+    config.data_dir = crate::support::scratch_dir("assets");
     let options =
         LeptosOptions::builder().output_name("replimap").site_root(site.to_str().unwrap()).site_pkg_dir("pkg").build();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -43,7 +43,7 @@ async fn out_of_band_changes_reach_every_client() {
     let resp = t
         .http
         .put(arm_replication_url(&t, "westeurope"))
-        .bearer_auth("someone-else")
+        .bearer_auth(t.arm_token().await)
         .json(&json!({"location": "westeurope", "properties": {}}))
         .send()
         .await
@@ -52,7 +52,8 @@ async fn out_of_band_changes_reach_every_client() {
     for sse in [&mut one, &mut two] {
         sse.until(|e| is_upsert(e, "westeurope", "Succeeded")).await;
     }
-    let resp = t.http.delete(arm_replication_url(&t, "westeurope")).bearer_auth("x").send().await.unwrap();
+    let resp =
+        t.http.delete(arm_replication_url(&t, "westeurope")).bearer_auth(t.arm_token().await).send().await.unwrap();
     assert_eq!(resp.status(), 202);
     for sse in [&mut one, &mut two] {
         sse.until(|e| matches!(e, StatusEvent::ReplicationRemoved { name, .. } if name.as_str() == "westeurope")).await;

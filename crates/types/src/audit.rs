@@ -1,0 +1,174 @@
+//! The audit trail: one record per write attempt, as `GET /api/v1/audit` returns it and the
+//! event stream's `activity` event carries it.
+//!
+//! A record is written before the portal calls ARM and completed as the write goes on
+//! (refused, accepted, then succeeded or failed); no API edits or deletes one. Times are
+//! RFC 3339 in UTC with milliseconds, so they sort as text.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{RegistryKey, ReplicationName};
+
+/// What was attempted. New kinds of write (sign-in, tokens, plans) add variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// PUT of a replication.
+    CreateReplication,
+    /// PATCH of a replication's routing or tags.
+    UpdateReplication,
+    /// DELETE of a replication.
+    DeleteReplication,
+}
+
+impl AuditAction {
+    /// Every action, for filters and documentation.
+    pub const ALL: [Self; 3] = [Self::CreateReplication, Self::UpdateReplication, Self::DeleteReplication];
+
+    /// The wire name (`create_replication`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CreateReplication => "create_replication",
+            Self::UpdateReplication => "update_replication",
+            Self::DeleteReplication => "delete_replication",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// How far a write got. Moves forward only: `pending` → `refused` | `accepted` → `succeeded` |
+/// `failed` | `unknown`; `pending` → `succeeded` for writes ARM finished at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    /// Recorded; ARM has not answered yet.
+    Pending,
+    /// Refused, by the portal or by ARM's first answer; `code` says why. Nothing changed.
+    Refused,
+    /// ARM accepted it and is working (a long-running operation).
+    Accepted,
+    /// ARM finished it.
+    Succeeded,
+    /// ARM reported a failure.
+    Failed,
+    /// The portal could not learn the outcome (ARM unreachable until the operation's deadline,
+    /// or the portal stopped between recording and ARM's answer).
+    Unknown,
+}
+
+impl AuditOutcome {
+    /// Every outcome, for filters and documentation.
+    pub const ALL: [Self; 6] =
+        [Self::Pending, Self::Refused, Self::Accepted, Self::Succeeded, Self::Failed, Self::Unknown];
+
+    /// The wire name (`succeeded`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Refused => "refused",
+            Self::Accepted => "accepted",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// Whether nothing more will happen to the record.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Refused | Self::Succeeded | Self::Failed | Self::Unknown)
+    }
+}
+
+/// One write attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    /// Increasing: a later attempt has a larger id. Cursors page by it.
+    pub id: i64,
+    /// When the attempt arrived.
+    pub at: String,
+    /// Who asked: the identity the request carried (`local` in local mode).
+    pub actor: String,
+    /// Where that identity came from (`local`, later `proxy`, `session`, `token:<id>`).
+    pub actor_source: String,
+    /// The client's address as the portal saw it.
+    pub client_ip: String,
+    /// The portal's request id (`x-request-id`).
+    pub request_id: String,
+    /// Sent to ARM as `x-ms-correlation-request-id`; ARM's activity log shows it.
+    pub correlation_id: String,
+    /// ARM's `x-ms-request-id` of its first answer, when it answered.
+    #[serde(default)]
+    pub arm_request_id: Option<String>,
+    /// The registry written to.
+    pub registry: Option<RegistryKey>,
+    /// The region the write is about.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The replication written to.
+    #[serde(default)]
+    pub replication: Option<ReplicationName>,
+    /// What was attempted.
+    pub action: AuditAction,
+    /// The requested values, as the portal understood them.
+    #[serde(default)]
+    pub request: serde_json::Value,
+    /// How far it got.
+    pub outcome: AuditOutcome,
+    /// The error code when refused or failed (the portal's, or ARM's).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The error message when refused or failed.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The portal operation that follows it, when ARM accepted it.
+    #[serde(default)]
+    pub operation_id: Option<String>,
+    /// When ARM answered the write itself.
+    #[serde(default)]
+    pub answered_at: Option<String>,
+    /// When the outcome became final.
+    #[serde(default)]
+    pub ended_at: Option<String>,
+    /// Milliseconds ARM took to answer the write itself.
+    #[serde(default)]
+    pub arm_ms: Option<u64>,
+}
+
+/// A page of `GET /api/v1/audit`, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    /// The records.
+    pub items: Vec<AuditRecord>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_round_trip() {
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+        }
+        for o in AuditOutcome::ALL {
+            assert_eq!(AuditOutcome::parse(o.as_str()), Some(o));
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+        }
+        assert_eq!(AuditOutcome::parse("Succeeded"), None, "wire names are exact");
+    }
+}

@@ -2,15 +2,16 @@
 //!
 //! Browser-only (compiled with `hydrate`): the server renders a skeleton and never calls
 //! its own API. Every state-changing request carries `x-replimap-csrf: 1`, which the server
-//! demands as CSRF protection (a cross-site form cannot set a custom header).
+//! demands as CSRF protection (a cross-site form cannot set a custom header), and the
+//! `Idempotency-Key` of the user's action: sent again after no answer (a network error, a
+//! time-out) or while the portal still works on the first, it can never act twice.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use replimap_types::{
-    ApiError, CreateReplication, RegistryKey, Replication, ReplicationName, StatusEvent, UpdateReplication, CSRF_HEADER,
+    ApiError, AuditPage, AuditRecord, ErrorCode, RegistryKey, ReplicationName, StatusEvent, CSRF_HEADER,
 };
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -21,35 +22,89 @@ const API: &str = "/api/v1";
 /// A failed call, as a sentence for the alert.
 pub type Failure = String;
 
-/// `PUT …/replications/{name}`: asks ARM for a replica. `Ok` means the portal answered 202:
-/// accepted, not done.
-pub async fn create_replication(
-    registry: &RegistryKey,
-    name: &ReplicationName,
-    body: &CreateReplication,
-) -> Result<Replication, Failure> {
-    let body = crate::json::to_string(body).map_err(|e| format!("Could not encode the request: {e}"))?;
-    let response = send("PUT", &replication_url(registry, name), Some(&body)).await?;
-    json(&response).await
+/// A write the portal did not accept.
+pub struct Refusal {
+    /// What went wrong, for the alert.
+    pub message: Failure,
+    /// No answer came: the portal may have acted on it, so the same action must be sent again
+    /// with the same key.
+    pub unanswered: bool,
 }
 
-/// `PATCH …/replications/{name}`: changes routing and tags (`Ok`: 202, accepted).
-pub async fn update_replication(
+/// How long a write may go unanswered before it is sent again (with the same key).
+const WRITE_TIMEOUT_MS: u32 = 30_000;
+/// Sends of one write at most, when no answer comes or the portal is still busy with it.
+const WRITE_ATTEMPTS: u32 = 4;
+
+/// `PUT` (create), `PATCH` (routing and tags) or `DELETE …/replications/{name}` with
+/// `Idempotency-Key: key`. `Ok` means the portal answered 202: ARM accepted it, not done.
+pub async fn write(
     registry: &RegistryKey,
     name: &ReplicationName,
-    body: &UpdateReplication,
-) -> Result<(), Failure> {
-    let body = crate::json::to_string(body).map_err(|e| format!("Could not encode the request: {e}"))?;
-    let response = send("PATCH", &replication_url(registry, name), Some(&body)).await?;
-    drain(response).await;
-    Ok(())
+    pending: &crate::model::Pending,
+    key: &str,
+) -> Result<(), Refusal> {
+    use crate::model::Pending;
+    let encoded = match pending {
+        Pending::Create(body) => crate::json::to_string(body).map(|b| ("PUT", Some(b))),
+        Pending::Update(body) => crate::json::to_string(body).map(|b| ("PATCH", Some(b))),
+        Pending::Delete => Ok(("DELETE", None)),
+    };
+    let (method, body) =
+        encoded.map_err(|e| Refusal { message: format!("Could not encode the request: {e}"), unanswered: false })?;
+    let url = format!("{API}/registries/{}/replications/{name}", registry.api_path());
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let message = match fetch(method, &url, body.as_deref(), Some(key)).await {
+            Ok(response) if response.ok() => {
+                drain(response).await;
+                return Ok(());
+            }
+            // The portal is still working on the first send of this key. Anything else is its
+            // answer.
+            Ok(response) => match error_of(&response).await {
+                (message, Some(ErrorCode::IdempotencyKeyInUse)) => message,
+                (message, _) => return Err(Refusal { message, unanswered: false }),
+            },
+            Err(message) => message,
+        };
+        if attempt >= WRITE_ATTEMPTS {
+            return Err(Refusal { message, unanswered: true });
+        }
+        sleep(500 << attempt).await;
+    }
 }
 
-/// `DELETE …/replications/{name}`: asks ARM to remove a replica (`Ok`: 202, accepted).
-pub async fn delete_replication(registry: &RegistryKey, name: &ReplicationName) -> Result<(), Failure> {
-    let response = send("DELETE", &replication_url(registry, name), None).await?;
-    drain(response).await;
-    Ok(())
+/// A page of the audit trail (`AuditPage`: its records, newest first, and the cursor of the
+/// next older page): `search` is `?` and the filters (and `cursor`, `limit`).
+pub async fn audit(search: &str) -> Result<(Vec<AuditRecord>, Option<String>), Failure> {
+    let response = send("GET", &format!("{API}/audit{search}"), None).await?;
+    let text = JsFuture::from(response.text().map_err(|e| describe_js(&e))?).await.map_err(|e| describe_js(&e))?;
+    let page: AuditPage = crate::json::from_str(&text.as_string().unwrap_or_default())?;
+    Ok((page.items, page.next_cursor))
+}
+
+/// A fresh `Idempotency-Key`: `crypto.randomUUID()`, or (outside a secure context, where the
+/// browser does not offer it) 106 random bits from `Math.random`.
+pub fn idempotency_key() -> String {
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(catch, js_namespace = crypto, js_name = randomUUID)]
+        fn random_uuid() -> Result<String, JsValue>;
+    }
+    let bits = || (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+    random_uuid().unwrap_or_else(|_| format!("{:x}-{:x}", bits(), bits()))
+}
+
+/// Resolves after `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Reads an ignored body: an unread body is cancelled when the Response is collected,
@@ -67,12 +122,17 @@ pub async fn static_json(url: &str) -> Result<JsValue, Failure> {
     JsFuture::from(promise).await.map_err(|e| describe_js(&e))
 }
 
-fn replication_url(registry: &RegistryKey, name: &ReplicationName) -> String {
-    format!("{API}/registries/{}/replications/{name}", registry.api_path())
-}
-
 /// Sends a request; a non-2xx answer becomes the `message` of its `ApiError` body.
 async fn send(method: &str, url: &str, body: Option<&str>) -> Result<Response, Failure> {
+    let response = fetch(method, url, body, None).await?;
+    if response.ok() {
+        return Ok(response);
+    }
+    Err(error_of(&response).await.0)
+}
+
+/// Sends a request; `Err` only when no answer came (network error, a write's time-out).
+async fn fetch(method: &str, url: &str, body: Option<&str>, key: Option<&str>) -> Result<Response, Failure> {
     let window = web_sys::window().ok_or("No browser window")?;
     let init = RequestInit::new();
     init.set_method(method);
@@ -81,6 +141,10 @@ async fn send(method: &str, url: &str, body: Option<&str>) -> Result<Response, F
     if method != "GET" {
         headers.set(CSRF_HEADER, "1").map_err(|e| describe_js(&e))?;
     }
+    if let Some(key) = key {
+        headers.set("idempotency-key", key).map_err(|e| describe_js(&e))?;
+        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(WRITE_TIMEOUT_MS)));
+    }
     if let Some(body) = body {
         headers.set("content-type", "application/json").map_err(|e| describe_js(&e))?;
         init.set_body(&JsValue::from_str(body));
@@ -88,33 +152,26 @@ async fn send(method: &str, url: &str, body: Option<&str>) -> Result<Response, F
     init.set_headers(&headers);
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
-        .map_err(|e| format!("Network error: {}", describe_js(&e)))?;
-    let response: Response = response.dyn_into().map_err(|e| describe_js(&e))?;
-    if response.ok() {
-        return Ok(response);
-    }
-    Err(error_message(&response).await)
+        .map_err(|e| format!("No answer from the portal: {}", describe_js(&e)))?;
+    response.dyn_into().map_err(|e| describe_js(&e))
 }
 
-async fn error_message(response: &Response) -> Failure {
+/// The message of a non-2xx answer (its `ApiError` body's, with the request id) and its code.
+async fn error_of(response: &Response) -> (Failure, Option<ErrorCode>) {
     let fallback = format!("{} {}", response.status(), response.status_text());
-    let Ok(promise) = response.text() else { return fallback };
+    let Ok(promise) = response.text() else { return (fallback, None) };
     let text = JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default();
     match crate::json::from_str::<ApiError>(&text) {
-        Ok(err) => match err.request_id {
-            Some(id) => format!("{} (request {id})", err.message),
-            None => err.message,
-        },
-        Err(_) if text.trim().is_empty() => fallback,
-        Err(_) => format!("{fallback}: {}", text.trim()),
+        Ok(err) => {
+            let message = match err.request_id {
+                Some(id) => format!("{} (request {id})", err.message),
+                None => err.message,
+            };
+            (message, Some(err.code))
+        }
+        Err(_) if text.trim().is_empty() => (fallback, None),
+        Err(_) => (format!("{fallback}: {}", text.trim()), None),
     }
-}
-
-async fn json<T: DeserializeOwned>(response: &Response) -> Result<T, Failure> {
-    let promise = response.text().map_err(|e| describe_js(&e))?;
-    let text = JsFuture::from(promise).await.map_err(|e| describe_js(&e))?;
-    let text = text.as_string().unwrap_or_default();
-    crate::json::from_str(&text).map_err(|e| format!("Unexpected answer from {}: {e}", response.url()))
 }
 
 /// A JS exception or value as text for a message.
@@ -130,8 +187,8 @@ pub(crate) fn describe_js(value: &JsValue) -> String {
 pub enum StreamMessage {
     /// The connection is (re)established; a snapshot follows.
     Open,
-    /// One event.
-    Event(StatusEvent),
+    /// One event (boxed: an audit record makes it ten times the size of the others).
+    Event(Box<StatusEvent>),
     /// The server's periodic "still here" (nothing changed).
     Heartbeat,
     /// The connection dropped; a new one is on its way.
@@ -231,7 +288,7 @@ fn connect(inner: &Rc<RefCell<Connection>>, handler: Handler) {
         Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
             let data = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()).unwrap_or_default();
             match crate::json::from_str::<StatusEvent>(&data) {
-                Ok(event) => handler(StreamMessage::Event(event)),
+                Ok(event) => handler(StreamMessage::Event(Box::new(event))),
                 Err(e) => handler(StreamMessage::Malformed(format!("Unreadable status event: {e}"))),
             }
         })

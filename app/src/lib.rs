@@ -23,6 +23,8 @@ pub mod portal;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 
+use crate::location::Page;
+use crate::pages::activity::ActivityPage;
 use crate::pages::map::MapPage;
 
 /// The HTML document the server wraps around `App`.
@@ -55,26 +57,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: metadata and its one page, at `/`. The server renders the app for `/` and
-/// for every unknown path (its 404), so the page needs no router: the path decides between the
-/// console and "Page not found", the query string does the rest.
+/// The application: metadata and its pages, the map at `/` and the audit trail at
+/// `/activity`. The server renders the app for both and for every unknown path (its 404), so
+/// the page needs no router: the path decides between the map, the activity page and "Page
+/// not found", the query string does the rest.
 #[component]
 pub fn App() -> impl IntoView {
+    use leptos::either::EitherOf3;
     provide_meta_context();
-    let location = location::provide();
-    let page = if location.is_root() {
-        leptos::either::Either::Left(view! { <MapPage/> })
-    } else {
-        leptos::either::Either::Right(view! {
-            <main class="not-found">
-                <h1>"Page not found."</h1>
-                <p><a href="/">"Open the console"</a></p>
-            </main>
-        })
+    let (title, page) = match location::provide().page() {
+        Page::Map => ("replimap · ACR geo-replication", EitherOf3::A(view! { <MapPage/> })),
+        Page::Activity => ("replimap · Activity", EitherOf3::B(view! { <ActivityPage/> })),
+        Page::NotFound => (
+            "replimap · ACR geo-replication",
+            EitherOf3::C(view! {
+                <main class="not-found">
+                    <h1>"Page not found."</h1>
+                    <p><a href="/">"Open the console"</a></p>
+                </main>
+            }),
+        ),
     };
     view! {
         <Stylesheet id="leptos" href="/pkg/replimap.css"/>
-        <Title text="replimap · ACR geo-replication"/>
+        <Title text=title/>
         {page}
     }
 }

@@ -1,7 +1,9 @@
 //! The page's query string (`?registry=…&kiosk&cycle=…`) as a signal, and navigation that
 //! keeps it in the browser's history.
 //!
-//! The console is one page, so a router would only parse the query and push history entries;
+//! The console is two pages, the map (`/`) and the activity log (`/activity`), that link to
+//! each other with plain links; within a page, a router would only parse the query and push
+//! history entries;
 //! leptos_router does that through type-erased route views, which compile every view of the
 //! page a second time for asynchronous hydration: about a sixth of the WASM. This module is
 //! the part of it the page uses.
@@ -38,6 +40,17 @@ impl Query {
         self.0.iter().any(|(k, _)| k == key)
     }
 
+    /// This query with `key` set to `value` where it was (or last), or without `key` when
+    /// `value` is empty.
+    pub fn with(&self, key: &str, value: &str) -> Self {
+        let mut pairs: Vec<(String, String)> = self.0.iter().filter(|(k, _)| k != key).cloned().collect();
+        if !value.is_empty() {
+            let at = self.0.iter().position(|(k, _)| k == key).unwrap_or(pairs.len());
+            pairs.insert(at.min(pairs.len()), (key.to_owned(), value.to_owned()));
+        }
+        Self(pairs)
+    }
+
     /// This query with `key` set to `value`, first, and every other parameter kept.
     pub fn with_first(&self, key: &str, value: &str) -> Self {
         let rest = self.0.iter().filter(|(k, _)| k != key).cloned();
@@ -59,24 +72,53 @@ impl Query {
     }
 }
 
+/// Which page the path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// `/`: the map and the table.
+    Map,
+    /// `/activity`: the audit trail.
+    Activity,
+    /// Any other path: the server's 404.
+    NotFound,
+}
+
+impl Page {
+    /// The page of a path.
+    pub fn of(path: &str) -> Self {
+        match path {
+            "/" => Self::Map,
+            "/activity" => Self::Activity,
+            _ => Self::NotFound,
+        }
+    }
+
+    /// The path of the page (`/` for the 404 page, which links to the map).
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Activity => "/activity",
+            Self::Map | Self::NotFound => "/",
+        }
+    }
+}
+
 /// The current query, shared by the page through context ([`provide`], [`use_location`]).
 #[derive(Clone, Copy)]
 pub struct Location {
     query: RwSignal<Query>,
-    /// Whether the path is `/`, the console's (anything else is the 404 page).
-    root: bool,
+    page: Page,
 }
 
 impl Location {
     /// The location of the page being rendered or shown, read once.
     fn from_url() -> Self {
         let (path, search) = current_url();
-        Self { query: RwSignal::new(Query::parse(&search)), root: path == "/" }
+        Self { query: RwSignal::new(Query::parse(&search)), page: Page::of(&path) }
     }
 
-    /// Whether the page is the console (`/`) rather than the server's 404 for another path.
-    pub fn is_root(&self) -> bool {
-        self.root
+    /// The page the path names.
+    pub fn page(&self) -> Page {
+        self.page
     }
 
     /// The query; Back and Forward update it.
@@ -84,11 +126,11 @@ impl Location {
         self.query.read_only()
     }
 
-    /// Moves to `/{query}` as a new history entry, without reloading the page.
+    /// Moves to this page's path with `query` as a new history entry, without reloading the page.
     pub fn navigate(&self, query: Query) {
         #[cfg(feature = "hydrate")]
         if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-            let url = format!("/{}", query.to_search());
+            let url = format!("{}{}", self.page.path(), query.to_search());
             if let Err(e) = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)) {
                 leptos::logging::warn!("history.pushState failed: {e:?}");
             }
@@ -201,6 +243,17 @@ mod tests {
         assert_eq!(q.with_first("registry", "other").to_search(), "?registry=other&kiosk&registries=a,b,c&x=a%20b%20c");
         assert_eq!(Query::parse("").to_search(), "");
         assert_eq!(Query::parse("?kiosk").with_first("registry", "a b").to_search(), "?registry=a%20b&kiosk");
+        let q = Query::parse("?a=1&b=2");
+        assert_eq!(q.with("a", "3").to_search(), "?a=3&b=2", "in place");
+        assert_eq!(q.with("c", "4").to_search(), "?a=1&b=2&c=4", "last");
+        assert_eq!(q.with("a", "").to_search(), "?b=2", "empty removes");
+    }
+
+    #[test]
+    fn the_path_names_the_page() {
+        assert_eq!(Page::of("/"), Page::Map);
+        assert_eq!(Page::of("/activity"), Page::Activity);
+        assert_eq!(Page::of("/nope"), Page::NotFound);
     }
 
     #[test]

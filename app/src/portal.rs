@@ -8,6 +8,7 @@
 use leptos::prelude::*;
 use replimap_types::{CreateReplication, PageData, RegionName, UiSettings, UpdateReplication};
 
+use crate::model::audit::Recent;
 use crate::model::{Model, Pending, StreamStatus};
 
 /// Which step of the region dialog is showing.
@@ -39,6 +40,9 @@ pub struct Card {
     pub y: f64,
     /// Too close to the top of the window: the card goes under the marker.
     pub below: bool,
+    /// Opened by the pointer (not keyboard focus): the pointer may move on into the card, to
+    /// its links.
+    pub hover: bool,
 }
 
 /// Signals shared by the page's components.
@@ -58,6 +62,9 @@ pub struct Portal {
     pub reveal: RwSignal<Option<RegionName>>,
     /// The hover/focus card.
     pub card: RwSignal<Option<Card>>,
+    /// "Recent actions here" of the card: the audit records of a spot, newest first (`None`
+    /// while they load, `Err` when they could not be).
+    pub recent: RwSignal<Option<Recent>>,
     /// The page's clock (ms since the epoch), ticking once a second in the browser.
     pub now: RwSignal<i64>,
     /// Whether ARM is the embedded emulator (so nobody mistakes the demo for Azure).
@@ -83,6 +90,7 @@ impl Portal {
             selected: RwSignal::new(None),
             reveal: RwSignal::new(None),
             card: RwSignal::new(None),
+            recent: RwSignal::new(None),
             now: RwSignal::new(data.now_ms),
             emulated: RwSignal::new(data.emulated),
             settings: StoredValue::new(data.settings),
@@ -117,50 +125,41 @@ impl Portal {
         let Some(registry) = self.model.with_untracked(|m| m.selected_registry().map(|r| r.key.clone())) else {
             return;
         };
-        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Create(body.clone()))).flatten()
-        else {
-            return;
-        };
-        self.alert.set(None);
-        #[cfg(feature = "hydrate")]
-        {
-            let this = *self;
-            leptos::task::spawn_local(async move {
-                let result = match replimap_types::ReplicationName::default_for(&region) {
-                    Ok(name) => crate::api::create_replication(&registry, &name, &body).await.map(drop),
-                    Err(e) => Err(e.to_string()),
-                };
-                this.settle(&spot, result);
-            });
+        match replimap_types::ReplicationName::default_for(&region) {
+            Ok(name) => self.write(region, registry, name, Pending::Create(body)),
+            Err(e) => self.alert.set(Some(e.to_string())),
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (registry, body, spot);
     }
 
     /// Changes routing and tags of the selected registry's replica in `region`.
     pub fn update(&self, region: RegionName, body: UpdateReplication) {
-        let Some((registry, name)) = self.replica_in(&region, true) else { return };
-        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Update(body.clone()))).flatten()
-        else {
-            return;
-        };
-        self.alert.set(None);
-        #[cfg(feature = "hydrate")]
-        {
-            let this = *self;
-            leptos::task::spawn_local(async move {
-                let result = crate::api::update_replication(&registry, &name, &body).await;
-                this.settle(&spot, result);
-            });
+        if let Some((registry, name)) = self.replica_in(&region, true) {
+            self.write(region, registry, name, Pending::Update(body));
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (registry, name, body, spot);
     }
 
     /// Asks ARM to delete the selected registry's replica in `region` (never the home one).
     pub fn delete(&self, region: RegionName) {
-        let Some((registry, name)) = self.replica_in(&region, false) else { return };
-        let Some(spot) = self.model.try_update(|m| m.begin(region.clone(), Pending::Delete)).flatten() else {
+        if let Some((registry, name)) = self.replica_in(&region, false) {
+            self.write(region, registry, name, Pending::Delete);
+        }
+    }
+
+    /// Sends a write the user confirmed, once: the very same write still in flight (a double
+    /// click) is not sent again, and the same action sent again after no answer carries the
+    /// same `Idempotency-Key`, so the portal never acts twice.
+    fn write(
+        &self,
+        region: RegionName,
+        registry: replimap_types::RegistryKey,
+        name: replimap_types::ReplicationName,
+        pending: Pending,
+    ) {
+        #[cfg(feature = "hydrate")]
+        let fresh = crate::api::idempotency_key;
+        #[cfg(not(feature = "hydrate"))]
+        let fresh = String::new;
+        let Some((spot, key)) = self.model.try_update(|m| m.begin(region, pending.clone(), fresh)).flatten() else {
             return;
         };
         self.alert.set(None);
@@ -168,12 +167,12 @@ impl Portal {
         {
             let this = *self;
             leptos::task::spawn_local(async move {
-                let result = crate::api::delete_replication(&registry, &name).await;
+                let result = crate::api::write(&registry, &name, &pending, &key).await;
                 this.settle(&spot, result);
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (registry, name, spot);
+        let _ = (registry, name, spot, key);
     }
 
     fn replica_in(
@@ -189,16 +188,49 @@ impl Portal {
     }
 
     /// The portal answered the write: 202, ARM accepted it (the stream will show its
-    /// progress), or an error (alert).
+    /// progress), or an error (alert); or no answer came, and the key is kept for the same
+    /// action sent again.
     #[cfg(feature = "hydrate")]
-    fn settle(&self, spot: &crate::model::Spot, result: Result<(), crate::api::Failure>) {
+    fn settle(&self, spot: &crate::model::Spot, result: Result<(), crate::api::Refusal>) {
         match result {
-            Ok(()) => self.model.maybe_update(|m| m.accept(spot)),
-            Err(message) => {
-                self.model.update(|m| m.abandon(spot));
-                self.alert.set(Some(message));
+            Ok(()) => self.model.maybe_update(|m| {
+                m.answered(spot);
+                m.accept(spot)
+            }),
+            Err(refusal) => {
+                self.model.update(|m| {
+                    m.abandon(spot);
+                    if !refusal.unanswered {
+                        m.answered(spot);
+                    }
+                });
+                self.alert.set(Some(refusal.message));
             }
         }
+    }
+
+    /// Browser only: loads "Recent actions here" for the card that opens on `region` (the
+    /// stream's `activity` events keep it current while it shows: `apply_all`).
+    #[cfg(feature = "hydrate")]
+    pub fn load_recent(&self, region: &RegionName) {
+        let Some(key) = self.model.with_untracked(|m| m.selected_registry().map(|r| r.key.clone())) else { return };
+        let spot = (key.name.clone(), region.clone());
+        self.recent.set(Some((spot.clone(), None)));
+        let search = crate::location::Query::default()
+            .with("registry", &key.to_string())
+            .with("region", region.as_str())
+            .with("limit", "5")
+            .to_search();
+        let recent = self.recent;
+        leptos::task::spawn_local(async move {
+            let list = crate::api::audit(&search).await.map(|(records, _)| records).map_err(|e| {
+                leptos::logging::warn!("recent actions: {e}");
+            });
+            recent.update(|r| match r {
+                Some((s, l)) if *s == spot => *l = Some(list),
+                _ => {}
+            });
+        });
     }
 
     /// Browser only: subscribes to the status stream and starts the clock. The returned
@@ -230,7 +262,7 @@ impl Portal {
                     }
                     let first = {
                         let mut q = queue.borrow_mut();
-                        q.push(event);
+                        q.push(*event);
                         q.len() == 1
                     };
                     if first {
@@ -267,11 +299,30 @@ impl Portal {
 #[cfg(feature = "hydrate")]
 const BATCH_MS: i32 = 50;
 
+/// How many audit records "Recent actions here" shows.
+pub const RECENT: usize = 5;
+
 #[cfg(feature = "hydrate")]
 impl Portal {
-    /// Applies a batch of stream events in one model update.
+    /// Applies a batch of stream events in one model update; audit records go to the card's
+    /// "Recent actions here" when they are about its spot.
     fn apply_all(&self, events: Vec<replimap_types::StatusEvent>) {
+        use replimap_types::StatusEvent;
         let now = js_sys::Date::now() as i64;
+        let (records, events): (Vec<_>, Vec<_>) =
+            events.into_iter().partition(|e| matches!(e, StatusEvent::Activity { .. }));
+        for event in records {
+            let StatusEvent::Activity { record } = event else { continue };
+            self.recent.maybe_update(|recent| match recent {
+                Some((spot, Some(Ok(list))))
+                    if record.registry.as_ref().is_some_and(|k| k.name == spot.0)
+                        && record.region.as_deref() == Some(spot.1.as_str()) =>
+                {
+                    crate::model::audit::upsert(list, record, RECENT).is_some()
+                }
+                _ => false,
+            });
+        }
         let mut alerts = Vec::new();
         self.model.update(|m| alerts.extend(events.into_iter().filter_map(|e| m.apply(e, now))));
         if let Some(message) = alerts.pop() {

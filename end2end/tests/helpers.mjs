@@ -8,7 +8,10 @@
 // `table#replications` (`th[data-sort]`, `tr[data-replication][data-phase]`, row actions
 // `button[data-action=edit|delete]`), `input#replica-filter`, `form#add-replica`,
 // `#alert[role=alert]`, `#registry[data-registry]`, `select#registry-picker`,
-// `#stream-status[data-state]`, `#stream-banner`, kiosk `main#kiosk[data-registry]`.
+// `#stream-status[data-state]`, `#stream-banner`, kiosk `main#kiosk[data-registry]`, the card's
+// `[data-field=recent]` ("Recent actions here", `a.all-activity`), `a#activity-link`; the activity
+// page's `form#activity-filters`, `#activity-rows tr#audit-{id}[data-outcome]`,
+// `#activity-status`, `#activity-empty`, `a#export-csv`, `a#export-jsonl`, `a#map-link`.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -99,6 +102,11 @@ export async function api(path) {
   return res.json();
 }
 
+/** A page of the audit trail (`GET /api/v1/audit`) for the filters in `query` (an object). */
+export function audit(query = {}) {
+  return api(`/api/v1/audit?${new URLSearchParams(query)}`);
+}
+
 /** A state-changing portal API call from outside the browser (as another tool would make). */
 export async function apiWrite(method, path, body) {
   const res = await fetch(`${BASE_URL}${path}`, {
@@ -164,6 +172,27 @@ export async function removeReplica(name, region) {
 /// ARM api-version of the replication calls made directly to the emulator.
 const ARM_API_VERSION = '2025-04-01';
 
+/// The emulator's bearer token for writes made straight to ARM, fetched once (it checks tokens as
+/// ARM does, and issues them as Entra ID does: client credentials at its token endpoint).
+let armToken;
+async function emulatorToken() {
+  armToken ??= (async () => {
+    const res = await fetch(`${EMULATOR_URL}/72f988bf-0000-4000-8000-00000000e0e0/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'end2end',
+        client_secret: 'end2end',
+        scope: 'https://management.azure.com/.default',
+      }),
+    });
+    if (!res.ok) throw new Error(`emulator token: ${res.status} ${await res.text()}`);
+    return (await res.json()).access_token;
+  })();
+  return armToken;
+}
+
 /**
  * A write straight to the emulator's ARM API, past the portal (as the Azure portal or the az
  * CLI would make it): `PUT` creates the replica named after `region` there, `DELETE` removes it.
@@ -176,7 +205,7 @@ export async function armReplicationWrite(method, key, region, properties = {}) 
     `/providers/Microsoft.ContainerRegistry/registries/${key.name}/replications/${region}?api-version=${ARM_API_VERSION}`;
   const res = await fetch(url, {
     method,
-    headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${await emulatorToken()}`, 'content-type': 'application/json' },
     body: method === 'PUT' ? JSON.stringify({ location: region, properties }) : undefined,
   });
   const text = await res.text();

@@ -7,7 +7,8 @@ use crate::components::registry_picker::RegistryPicker;
 use crate::portal::Portal;
 
 /// `<header id="top">` with `#registry-picker`, `#registry[data-registry]` (resource group,
-/// home region, SKU, login server) and `#stream-status[data-state]`.
+/// home region, SKU, login server), `a#activity-link` (the registry's activity page) and
+/// `#stream-status[data-state]`.
 #[component]
 pub fn Header(portal: Portal) -> impl IntoView {
     let model = portal.model;
@@ -61,6 +62,15 @@ pub fn Header(portal: Portal) -> impl IntoView {
             <h1>"replimap"<span class="subtitle">" · ACR geo-replication"</span></h1>
             <RegistryPicker portal/>
             <div class="registry-box">{registry}</div>
+            <a
+                id="activity-link"
+                href=move || {
+                    let name = model.with(|m| m.selected_registry().map(|r| r.key.name.to_string()));
+                    format!("/activity{}", crate::location::Query::default().with("registry", &name.unwrap_or_default()).to_search())
+                }
+            >
+                "Activity"
+            </a>
             <Show when=move || emulated.get()>
                 <p id="arm-mode" class="arm-mode" title="No Azure credentials are configured: changes go to the built-in ARM emulator, not to Azure.">
                     "Emulator"

@@ -74,7 +74,8 @@ fn rotate(portal: Portal, secs: u32, only: Vec<String>) {
                     .filter(|s| s.registry.replicable)
                     .map(|s| s.registry.key.name.to_string())
                     .collect();
-                all.sort_by_key(|n| n.to_lowercase());
+                // Registry names are ASCII.
+                crate::model::sort_by(&mut all, |a, b| a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()));
                 all
             } else {
                 only.clone()

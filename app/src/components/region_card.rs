@@ -1,7 +1,10 @@
 //! The card a marker shows on hover or keyboard focus: where the region is, what the replica
-//! there is doing and what happened to it last. Markers point at it with
-//! `aria-describedby`, so a screen reader reads it after the marker's name.
+//! there is doing, what happened to it last and the last actions taken there through the
+//! portal ("Recent actions here", from the audit trail, with a link to all of them). Markers
+//! point at it with `aria-describedby`, so a screen reader reads it after the marker's name.
+//! Opened by the pointer, the card stays while the pointer is on it, so its link can be used.
 
+use crate::model::audit;
 use crate::model::table::{status_detail, Cells};
 use crate::model::{duration, RegionView};
 use crate::portal::Portal;
@@ -80,7 +83,15 @@ pub fn RegionCard(portal: Portal) -> impl IntoView {
             let pair = view.region.paired_region.as_ref().map(|p| m.display_name(p));
             Some((view, pair))
         })?;
-        Some((card.x, card.y, card.below, view.region.display_name.clone(), view.state, fields(&view, pair, now)))
+        Some((
+            card.x,
+            card.y,
+            card.below,
+            view.region.display_name.clone(),
+            view.state,
+            fields(&view, pair, now),
+            card.hover,
+        ))
     });
     view! {
         <div
@@ -89,12 +100,14 @@ pub fn RegionCard(portal: Portal) -> impl IntoView {
             hidden=move || view_of.with(Option::is_none)
             data-state=move || view_of.with(|v| v.as_ref().map(|v| v.4.as_str()))
             data-below=move || view_of.with(|v| v.as_ref().is_some_and(|v| v.2).then_some("true"))
+            data-hover=move || view_of.with(|v| v.as_ref().is_some_and(|v| v.6).then_some("true"))
+            on:mouseleave=move |_| portal.card.set(None)
             style=move || view_of.with(|v| v.as_ref().map(|v| format!("left:{}px;top:{}px", v.0.round() as i64, v.1.round() as i64)))
         >
             {move || {
                 view_of
                     .get()
-                    .map(|(_, _, _, title, state, fields)| {
+                    .map(|(_, _, _, title, state, fields, _)| {
                         view! {
                             <h3 data-field="display-name">{title}</h3>
                             <p class="card-state" data-state=state.as_str()>{state.describe()}</p>
@@ -107,6 +120,19 @@ pub fn RegionCard(portal: Portal) -> impl IntoView {
                         }
                     })
             }}
+            // Beside the part rebuilt every second, so its link is not replaced under a click;
+            // its times are as of the last change of the list.
+            <section
+                class="card-recent"
+                data-field="recent"
+                inner_html=move || {
+                    portal.recent.with(|r| {
+                        let r = r.as_ref()?;
+                        let display = portal.model.with_untracked(|m| m.display_name(&r.0 .1));
+                        Some(audit::recent_html(r, portal.now.get_untracked(), &display))
+                    })
+                }
+            ></section>
         </div>
     }
 }

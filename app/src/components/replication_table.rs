@@ -144,7 +144,7 @@ fn row_keys(m: &Model, sort: Sort, filter: &str, now: i64) -> Vec<RowKey> {
             (r, since)
         })
         .collect();
-    rows.sort_by(|a, b| compare((&a.0, a.1), (&b.0, b.1), sort));
+    crate::model::sort_by(&mut rows, |a, b| compare((&a.0, a.1), (&b.0, b.1), sort));
     rows.into_iter()
         .map(|(r, _)| RowKey { registry: registry.clone(), name: r.name, location: r.location, is_home: r.is_home })
         .collect()

@@ -69,6 +69,11 @@ impl Markers {
         self.entries.get(region).map(|e| e.marker.get_lat_lng())
     }
 
+    /// A region's marker element.
+    pub fn element(&self, region: &RegionName) -> Option<&HtmlElement> {
+        self.entries.get(region)?.element.as_ref()
+    }
+
     /// Nudges overlapping markers apart for the current zoom (call after every zoom).
     pub fn declutter(&self, map: &Map) {
         let entries: Vec<&Entry> = self.order.iter().filter_map(|n| self.entries.get(n)).collect();
@@ -133,12 +138,18 @@ fn create(map: &Map, view: &RegionView, portal: Portal) -> Entry {
         // The card follows pointer hover and keyboard focus alike.
         for event in ["mouseenter", "focus"] {
             let (name, el2) = (view.region.name.clone(), el.clone());
-            listeners.push(listen(el, event, move |_| show_card(portal, &name, &el2)));
+            listeners.push(listen(el, event, move |_| show_card(portal, &name, &el2, event == "mouseenter")));
         }
         for event in ["mouseleave", "blur"] {
             let name = view.region.name.clone();
-            listeners.push(listen(el, event, move |_| {
-                if portal.card.with_untracked(|c| c.as_ref().is_some_and(|c| c.region == name)) {
+            listeners.push(listen(el, event, move |e| {
+                // The pointer moved on into the card (to its links): it stays until it leaves that.
+                let into_card = e
+                    .dyn_ref::<web_sys::MouseEvent>()
+                    .and_then(|m| m.related_target())
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|t| t.closest("#region-card").ok().flatten().is_some());
+                if !into_card && portal.card.with_untracked(|c| c.as_ref().is_some_and(|c| c.region == name)) {
                     portal.card.set(None);
                 }
             }));
@@ -160,19 +171,21 @@ fn listen(
     closure
 }
 
-/// Roughly the card's height and half its width, to keep it inside the window.
-const CARD_HEIGHT: f64 = 300.0;
+/// Roughly the card's height (with "Recent actions here") and half its width, to keep it
+/// inside the window.
+const CARD_HEIGHT: f64 = 420.0;
 const CARD_HALF_WIDTH: f64 = 180.0;
 
 /// Places the card above the marker, or below it near the top of the window, and never
 /// past the window's sides (viewport coordinates; the card is `position: fixed`).
-fn show_card(portal: Portal, region: &RegionName, el: &HtmlElement) {
+fn show_card(portal: Portal, region: &RegionName, el: &HtmlElement, hover: bool) {
     let rect = el.get_bounding_client_rect();
     let width = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).unwrap_or(1280.0);
     let x = (rect.left() + rect.width() / 2.0).clamp(CARD_HALF_WIDTH, (width - CARD_HALF_WIDTH).max(CARD_HALF_WIDTH));
     let below = rect.top() < CARD_HEIGHT;
     let y = if below { rect.bottom() } else { rect.top() };
-    portal.card.set(Some(Card { region: region.clone(), x, y, below }));
+    portal.card.set(Some(Card { region: region.clone(), x, y, below, hover }));
+    portal.load_recent(region);
 }
 
 fn update(entry: &mut Entry, view: &RegionView, selected: bool) {

@@ -34,6 +34,13 @@ const READY_ATTR: &str = "data-ready";
 
 /// Creates the map inside `node` once it is in the DOM and keeps its markers current.
 pub fn mount(node: NodeRef<Div>, portal: Portal) {
+    // `/?registry=…&region=japaneast` (a link from the activity page): that region is selected
+    // and its marker focused, which shows its card, once the map is ready.
+    let linked = crate::location::use_location()
+        .query()
+        .with_untracked(|q| q.get("region"))
+        .and_then(|r| r.parse::<replimap_types::RegionName>().ok())
+        .filter(|_| !portal.kiosk);
     let view: Slot = Rc::new(RefCell::new(None));
     let slot = view.clone();
     let for_zoom = view.clone();
@@ -78,6 +85,10 @@ pub fn mount(node: NodeRef<Div>, portal: Portal) {
             // page, so an empty list means a page without data: not ready).
             if !views.is_empty() && div.get_attribute(READY_ATTR).is_none() {
                 div.set_attribute(READY_ATTR, "true").ok();
+                if let Some((region, el)) = linked.as_ref().and_then(|r| Some((r, markers.element(r)?))) {
+                    portal.selected.set(Some(region.clone()));
+                    let _ = el.focus();
+                }
             }
         }
     });

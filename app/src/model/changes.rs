@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn our_own_failure_is_not_highlighted() {
         let mut m = model();
-        m.begin(je(), Pending::Create(CreateReplication::default()));
+        m.begin(je(), Pending::Create(CreateReplication::default()), String::new);
         m.apply(
             StatusEvent::OperationFailed {
                 registry: key("myregistry"),

@@ -6,6 +6,7 @@
 //! in flight, the region view, changes and highlights, and the stream state each have their
 //! own module (`writes`, `region_view`, `changes`, `stream`), re-exported here.
 
+pub mod audit;
 mod changes;
 pub mod cli;
 pub mod duration;
@@ -16,9 +17,10 @@ mod region_view;
 mod stream;
 pub mod table;
 pub mod tags;
+mod vec_map;
 mod writes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use replimap_types::{
     Applied, Region, RegionName, RegistryKey, RegistryName, RegistryState, RegistrySummary, ReplicaPhase,
@@ -29,9 +31,23 @@ pub use changes::{LastEvent, FLASH_MS};
 pub use region_state::{RegionState, Unavailable};
 pub use region_view::RegionView;
 pub use stream::{reconnect_delay_ms, StreamStatus, RECONNECT_MAX_MS, RECONNECT_MIN_MS};
+pub use vec_map::{VecMap, VecSet};
 pub use writes::Pending;
 
 use changes::{describe_change, snapshot_changes};
+
+/// Sorts `v` stably by `cmp`. An insertion sort: the page's lists are short (62 regions at
+/// most), and each element type the standard library's sort is used for costs about 1 KB of
+/// the compressed WASM.
+pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && cmp(&v[j - 1], &v[j]).is_gt() {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
 
 /// A region of one registry: the key of per-region bookkeeping (writes, highlights, last
 /// events). The registry part is its name (ACR names are globally unique, and compare
@@ -50,16 +66,19 @@ pub struct Model {
     /// The registry named in the URL, if any.
     pub wanted: Option<String>,
     /// Writes in flight.
-    pub pending: BTreeMap<Spot, Pending>,
+    pub pending: VecMap<Spot, Pending>,
     /// Spots of `pending` whose write the portal answered with 202 (accepted by ARM).
-    pub accepted: BTreeSet<Spot>,
+    pub accepted: VecSet<Spot>,
+    /// The `Idempotency-Key` of the last write per spot, until the portal answered it or the
+    /// stream shows its effect: the same action sent again (a retry after no answer) reuses it.
+    pub keys: Vec<(Spot, Pending, String)>,
     /// Spots where this tab changed something that is still settling: their progress is
     /// not "made elsewhere" and is not highlighted.
-    pub mine: BTreeSet<Spot>,
+    pub mine: VecSet<Spot>,
     /// Highlights of changes made elsewhere, until when (ms).
-    pub flash: BTreeMap<Spot, i64>,
+    pub flash: VecMap<Spot, i64>,
     /// The last change per spot.
-    pub last: BTreeMap<Spot, LastEvent>,
+    pub last: VecMap<Spot, LastEvent>,
     /// Syncing longer than this (ms) is flagged as possibly stuck.
     pub stuck_after_ms: i64,
 }
@@ -67,7 +86,7 @@ pub struct Model {
 impl Model {
     /// Keeps every region in a stable order (display name, then name).
     pub fn set_regions(&mut self, mut regions: Vec<Region>) {
-        regions.sort_by(|a, b| a.display_name.cmp(&b.display_name).then_with(|| a.name.cmp(&b.name)));
+        sort_by(&mut regions, |a, b| a.display_name.cmp(&b.display_name).then_with(|| a.name.cmp(&b.name)));
         self.regions = regions;
     }
 
@@ -125,6 +144,8 @@ impl Model {
                     state.apply(&event);
                 }
             }
+            // Audit records: the region card and the activity page keep their own lists.
+            StatusEvent::Activity { .. } => {}
         }
         self.settle_pending();
         for spot in rested {
@@ -166,7 +187,7 @@ impl Model {
         groups
             .into_values()
             .map(|mut regs| {
-                regs.sort_by(|a, b| a.key.name.cmp(&b.key.name));
+                sort_by(&mut regs, |a, b| a.key.name.cmp(&b.key.name));
                 let k = &regs[0].key;
                 (format!("{} / {}", k.subscription_id, k.resource_group), regs)
             })
@@ -215,6 +236,15 @@ mod tests {
     use replimap_types::CreateReplication;
 
     #[test]
+    fn sorting_is_stable() {
+        let mut v = [(2, 'a'), (1, 'b'), (2, 'c'), (0, 'd'), (1, 'e')];
+        sort_by(&mut v, |a, b| a.0.cmp(&b.0));
+        assert_eq!(v, [(0, 'd'), (1, 'b'), (1, 'e'), (2, 'a'), (2, 'c')]);
+        let mut empty: [u8; 0] = [];
+        sort_by(&mut empty, u8::cmp);
+    }
+
+    #[test]
     fn the_first_premium_registry_is_shown_unless_the_url_names_one() {
         let mut m = model();
         assert_eq!(m.selected_registry().unwrap().key.name.as_str(), "myregistry");
@@ -233,7 +263,7 @@ mod tests {
     #[test]
     fn a_failed_operation_clears_the_pending_write_and_raises_an_alert() {
         let mut m = model();
-        m.begin(je(), Pending::Create(CreateReplication::default()));
+        m.begin(je(), Pending::Create(CreateReplication::default()), String::new);
         let alert = m.apply(
             StatusEvent::OperationFailed {
                 registry: key("myregistry"),

@@ -38,7 +38,7 @@ impl Model {
         let Some(selected) = self.selected() else { return Vec::new() };
         let mut replicas = selected.replications.clone();
         replicas.extend(self.standins(selected));
-        replicas.sort_by(|a, b| a.name.cmp(&b.name));
+        super::sort_by(&mut replicas, |a, b| a.name.cmp(&b.name));
         replicas
     }
 
@@ -75,13 +75,35 @@ impl Model {
     }
 
     /// Records a write this tab is about to send to the selected registry. Returns its spot,
-    /// which the answer must be matched to (the user may pick another registry meanwhile).
-    pub fn begin(&mut self, region: RegionName, pending: Pending) -> Option<Spot> {
+    /// which the answer must be matched to (the user may pick another registry meanwhile), and
+    /// the `Idempotency-Key` to send it with: the key of the same action sent before that got
+    /// no answer, else a new one from `fresh`. `None` when the very same write is already in
+    /// flight (a double click sends it once).
+    pub fn begin(
+        &mut self,
+        region: RegionName,
+        pending: Pending,
+        fresh: impl FnOnce() -> String,
+    ) -> Option<(Spot, String)> {
         let spot = self.selected_spot(&region)?;
+        if self.pending.get(&spot) == Some(&pending) {
+            return None;
+        }
+        let key = match self.keys.iter().find(|(s, same, _)| *s == spot && *same == pending) {
+            Some((_, _, key)) => key.clone(),
+            None => fresh(),
+        };
+        self.answered(&spot);
+        self.keys.push((spot.clone(), pending.clone(), key.clone()));
         self.accepted.remove(&spot);
-        self.mine.insert(spot.clone());
+        self.mine.insert(spot.clone(), ());
         self.pending.insert(spot.clone(), pending);
-        Some(spot)
+        Some((spot, key))
+    }
+
+    /// The portal answered the write at `spot` (accepted or refused): its key is spent.
+    pub fn answered(&mut self, spot: &Spot) {
+        self.keys.retain(|(s, _, _)| s != spot);
     }
 
     /// The portal answered the write at `spot` with 202: ARM accepted it. Ignored when the
@@ -89,7 +111,7 @@ impl Model {
     /// to the values the replica has) settles here, since no event will come for it.
     /// Returns whether anything changed.
     pub fn accept(&mut self, spot: &Spot) -> bool {
-        let accepted = self.pending.contains_key(spot) && self.accepted.insert(spot.clone());
+        let accepted = self.pending.contains_key(spot) && self.accepted.insert(spot.clone(), ());
         let before = self.pending.len();
         self.settle_pending();
         accepted || self.pending.len() != before
@@ -124,7 +146,7 @@ impl Model {
                 .iter()
                 .find(|r| r.location == spot.1)
         };
-        self.pending.retain(|spot, pending| match (pending, find(spot)) {
+        let open = |spot: &Spot, pending: &Pending| match (pending, find(spot)) {
             (Pending::Create(_), found) => found.is_none(),
             (Pending::Delete, found) => found.is_some(),
             (Pending::Update(want), Some(r)) => {
@@ -133,9 +155,12 @@ impl Model {
                 !(routing && tags && r.phase() != ReplicaPhase::Updating)
             }
             (Pending::Update(_), None) => false,
-        });
+        };
+        self.pending.retain(|spot, pending| open(spot, pending));
+        // A write whose effect shows reached the portal: a later equal action is a new one.
+        self.keys.retain(|(spot, pending, _)| open(spot, pending));
         let pending = &self.pending;
-        self.accepted.retain(|spot| pending.contains_key(spot));
+        self.accepted.retain(|spot, _| pending.contains_key(spot));
     }
 }
 
@@ -146,11 +171,15 @@ mod tests {
     use crate::model::{RegionState, FLASH_MS};
     use replimap_types::StatusEvent;
 
+    fn new_key() -> String {
+        "k1".to_owned()
+    }
+
     #[test]
     fn a_create_is_pending_until_the_stream_shows_the_replica_and_is_not_highlighted() {
         let mut m = model();
         let body = CreateReplication { region_endpoint_enabled: Some(false), ..CreateReplication::default() };
-        m.begin(je(), Pending::Create(body));
+        m.begin(je(), Pending::Create(body), new_key);
         assert_eq!(state_of(&m, "japaneast").0, RegionState::Creating);
         let standin = m.replicas().into_iter().find(|r| r.location == je()).expect("a stand-in row at once");
         assert_eq!((standin.name.as_str(), standin.region_endpoint_enabled), ("japaneast", false));
@@ -170,7 +199,7 @@ mod tests {
     fn a_delete_shows_deleting_until_the_replica_is_gone() {
         let mut m = model();
         upsert(&mut m, replica("japaneast", "Succeeded", Some("Ready")));
-        m.begin(je(), Pending::Delete);
+        m.begin(je(), Pending::Delete, new_key);
         assert_eq!(state_of(&m, "japaneast").0, RegionState::Deleting);
         m.apply(
             StatusEvent::ReplicationRemoved { registry: key("myregistry"), name: "japaneast".parse().unwrap() },
@@ -185,7 +214,7 @@ mod tests {
         let mut m = model();
         upsert(&mut m, replica("japaneast", "Succeeded", Some("Ready")));
         let want = UpdateReplication { region_endpoint_enabled: Some(false), tags: None };
-        m.begin(je(), Pending::Update(want));
+        m.begin(je(), Pending::Update(want), new_key);
         assert_eq!(state_of(&m, "japaneast").0, RegionState::Updating);
         upsert(&mut m, replica("japaneast", "Succeeded", Some("Ready")));
         assert_eq!(m.pending.len(), 1, "routing not changed yet");
@@ -204,13 +233,13 @@ mod tests {
         let mut m = model();
         let spot = m.selected_spot(&je()).unwrap();
         assert!(!m.accept(&spot), "no write in flight, nothing to accept");
-        m.begin(je(), Pending::Create(CreateReplication::default()));
+        m.begin(je(), Pending::Create(CreateReplication::default()), new_key);
         assert!(!m.region_view(&je(), NOW).unwrap().accepted);
         assert!(m.accept(&spot));
         assert!(m.region_view(&je(), NOW).unwrap().accepted);
         upsert(&mut m, replica("japaneast", "Creating", None));
         assert!(m.pending.is_empty() && m.accepted.is_empty());
-        m.begin(je(), Pending::Delete);
+        m.begin(je(), Pending::Delete, new_key);
         assert!(!m.region_view(&je(), NOW).unwrap().accepted, "a new write starts unaccepted");
         m.abandon(&spot);
         assert!(m.accepted.is_empty());
@@ -222,7 +251,7 @@ mod tests {
         upsert(&mut m, replica("japaneast", "Succeeded", Some("Ready")));
         m.expire_flashes(NOW + FLASH_MS);
         let want = UpdateReplication { region_endpoint_enabled: Some(false), tags: None };
-        m.begin(je(), Pending::Update(want));
+        m.begin(je(), Pending::Update(want), new_key);
         let mut off = replica("japaneast", "Succeeded", Some("Ready"));
         off.region_endpoint_enabled = false;
         upsert(&mut m, off.clone());
@@ -236,7 +265,7 @@ mod tests {
     #[test]
     fn an_answer_settles_the_write_it_belongs_to_even_after_switching_registry() {
         let mut m = model();
-        let spot = m.begin(je(), Pending::Create(CreateReplication::default())).unwrap();
+        let (spot, _) = m.begin(je(), Pending::Create(CreateReplication::default()), new_key).unwrap();
         m.wanted = Some("basicone".into());
         assert!(m.accept(&spot));
         m.abandon(&spot);
@@ -247,10 +276,43 @@ mod tests {
     fn an_update_that_changes_nothing_settles_when_accepted() {
         let mut m = model();
         upsert(&mut m, replica("japaneast", "Succeeded", Some("Ready")));
-        let spot = m
-            .begin(je(), Pending::Update(UpdateReplication { region_endpoint_enabled: Some(true), tags: None }))
+        let (spot, _) = m
+            .begin(
+                je(),
+                Pending::Update(UpdateReplication { region_endpoint_enabled: Some(true), tags: None }),
+                new_key,
+            )
             .unwrap();
         assert!(m.accept(&spot));
         assert!(m.pending.is_empty(), "no event will come for a no-op PATCH");
+    }
+
+    #[test]
+    fn a_double_click_sends_once_and_a_retry_reuses_the_key() {
+        let mut m = model();
+        let body = Pending::Create(CreateReplication { location: "japaneast".into(), ..CreateReplication::default() });
+        let (spot, first) = m.begin(je(), body.clone(), || "k1".into()).unwrap();
+        assert_eq!(m.begin(je(), body.clone(), || "k2".into()), None, "the same write in flight: not sent again");
+        // No answer came (network error, time-out): the same action again carries the same key.
+        m.abandon(&spot);
+        assert_eq!(m.begin(je(), body.clone(), || "k2".into()), Some((spot.clone(), first.clone())));
+        m.abandon(&spot);
+        // Another action there gets a key of its own.
+        let other = Pending::Create(CreateReplication {
+            location: "japaneast".into(),
+            tags: [("a".into(), "b".into())].into(),
+            ..CreateReplication::default()
+        });
+        assert_eq!(m.begin(je(), other, || "k3".into()).map(|(_, k)| k).as_deref(), Some("k3"));
+        m.abandon(&spot);
+        // Answered: spent, the next equal action is new.
+        assert_eq!(m.begin(je(), body.clone(), || "k4".into()).map(|(_, k)| k).as_deref(), Some("k4"));
+        m.answered(&spot);
+        m.abandon(&spot);
+        assert_eq!(m.begin(je(), body.clone(), || "k5".into()).map(|(_, k)| k).as_deref(), Some("k5"));
+        m.abandon(&spot);
+        // The stream shows the replica: the write got through, whatever the answer was.
+        upsert(&mut m, replica("japaneast", "Creating", None));
+        assert!(m.keys.is_empty());
     }
 }

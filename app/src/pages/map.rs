@@ -76,7 +76,7 @@ pub fn MapPage() -> impl IntoView {
 /// The data the server rendered with: its context on the server, the embedded JSON in the
 /// browser. Without either (a page served without data) the page starts empty and fills
 /// from the stream.
-fn page_data() -> PageData {
+pub(crate) fn page_data() -> PageData {
     #[cfg(feature = "hydrate")]
     {
         let text = web_sys::window()

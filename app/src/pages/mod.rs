@@ -1,3 +1,4 @@
-//! One module per route.
+//! One module per page.
 
+pub mod activity;
 pub mod map;

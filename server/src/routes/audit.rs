@@ -46,7 +46,29 @@ fn short(s: &str) -> String {
 }
 
 impl AuditQuery {
+    /// A parameter given with no value is a mistake (a form's blank field), not "no filter":
+    /// it is refused so the caller learns it, rather than silently widened.
+    fn no_blanks(&self) -> AppResult<()> {
+        let given = [
+            ("registry", &self.registry),
+            ("region", &self.region),
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("outcome", &self.outcome),
+            ("since", &self.since),
+            ("until", &self.until),
+            ("cursor", &self.cursor),
+            ("limit", &self.limit),
+            ("format", &self.format),
+        ];
+        match given.iter().find(|(_, v)| v.as_deref().is_some_and(|v| v.trim().is_empty())) {
+            Some((name, _)) => Err(bad(format!("'{name}' is empty; leave it out to not filter by it."))),
+            None => Ok(()),
+        }
+    }
+
     fn filter(&self) -> AppResult<AuditFilter> {
+        self.no_blanks()?;
         let registry = match self.registry.as_deref().filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => {
@@ -203,7 +225,8 @@ fn async_stream(
             Some((Ok(text), next))
         }
     });
-    futures::StreamExt::chain(start, pages)
+    // Fused: a body layer (compression) may poll once more after the end.
+    futures::StreamExt::fuse(futures::StreamExt::chain(start, pages))
 }
 
 const CSV_COLUMNS: [&str; 20] = [
@@ -303,5 +326,6 @@ mod tests {
             .contains("subscriptionId/resourceGroup/name"));
         assert!(q(|q| q.cursor = Some("-3".into())).unwrap_err().contains("cursor"));
         assert!(q(|q| q.region = Some("JapanEast".into())).is_ok());
+        assert!(q(|q| q.until = Some(String::new())).unwrap_err().contains("'until' is empty"));
     }
 }

@@ -131,9 +131,10 @@ impl Attempt {
     /// What ARM's answer to the write itself says: its request id and how long it took.
     fn answer(&self) -> AuditChange {
         let at_ms = now_ms();
+        let arm_request_id = self.arm.last_request_id();
         AuditChange {
-            arm_request_id: self.arm.last_request_id(),
-            answered_at_ms: self.arm.last_request_id().map(|_| at_ms),
+            answered_at_ms: arm_request_id.as_ref().map(|_| at_ms),
+            arm_request_id,
             arm_ms: Some(u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)),
             at_ms,
             ..AuditChange::default()

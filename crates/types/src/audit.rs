@@ -40,8 +40,9 @@ impl AuditAction {
     }
 }
 
-/// How far a write got. Moves forward only: `pending` → `refused` | `accepted` → `succeeded` |
-/// `failed` | `unknown`; `pending` → `succeeded` for writes ARM finished at once.
+/// How far a write got. Moves forward only: `pending` → `refused` | `accepted`; `pending` or
+/// `accepted` → `succeeded` | `failed` | `unknown`; and `unknown` → `succeeded` | `failed`, for
+/// an answer that comes after all (the store enforces it: `replimap_store::outcome_may_move`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditOutcome {

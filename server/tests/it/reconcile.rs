@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use replimap_arm_emulator::{Seed, SeedRegistry, DEMO_TENANT_ID};
+use replimap_arm_emulator::{Seed, SeedRegistry};
 use replimap_types::{RegistryState, StatusEvent};
 use serde_json::{json, Value};
 
@@ -47,23 +47,6 @@ async fn metric(t: &TestPortal, series: &str) -> f64 {
     line.and_then(|l| l.rsplit_once(' ')).map(|(_, v)| v.parse().unwrap()).unwrap_or_else(|| panic!("{series}: {text}"))
 }
 
-/// An access token from the emulator's token endpoint, as a service principal would get one.
-async fn arm_token(t: &TestPortal) -> String {
-    let body = "grant_type=client_credentials&client_id=replimap-tests&client_secret=x\
-                &scope=https%3A%2F%2Fmanagement.azure.com%2F.default";
-    let resp = t
-        .http
-        .post(format!("{}/{DEMO_TENANT_ID}/oauth2/v2.0/token", t.emulator_url()))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let v: Value = resp.json().await.unwrap();
-    v["access_token"].as_str().unwrap().to_owned()
-}
-
 /// `az acr update --sku …` against the emulator, through ARM itself.
 async fn set_sku(t: &TestPortal, rg: &str, name: &str, sku: &str) {
     let url = format!(
@@ -71,7 +54,7 @@ async fn set_sku(t: &TestPortal, rg: &str, name: &str, sku: &str) {
         t.emulator_url()
     );
     let resp =
-        t.http.patch(url).bearer_auth(arm_token(t).await).json(&json!({"sku": {"name": sku}})).send().await.unwrap();
+        t.http.patch(url).bearer_auth(t.arm_token().await).json(&json!({"sku": {"name": sku}})).send().await.unwrap();
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
 }
 
@@ -121,7 +104,7 @@ async fn a_registry_whose_resource_group_is_deleted_vanishes_live() {
     // `az group delete`: long-running (600 ms here); the registry goes half-way through.
     let url = format!("{}/subscriptions/{SUB}/resourcegroups/doomedrg?api-version=2022-12-01", t.emulator_url());
     let started = Instant::now();
-    let resp = t.http.delete(url).bearer_auth(arm_token(&t).await).send().await.unwrap();
+    let resp = t.http.delete(url).bearer_auth(t.arm_token().await).send().await.unwrap();
     assert_eq!(resp.status(), 202, "{}", resp.text().await.unwrap());
     until_snapshot(&mut sse, "doomedreg02", |regs| find(regs, "doomedreg02").is_none()).await;
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());

@@ -85,11 +85,23 @@ impl TestPortal {
         self.portal.emulator.as_ref().unwrap().base_url()
     }
 
-    /// A bearer token the emulator accepts, for out-of-band ARM calls (another client).
+    /// A bearer token for out-of-band ARM calls (another client, as `az` would be), from the
+    /// emulator's token endpoint.
     pub async fn arm_token(&self) -> String {
-        let cred = self.portal.emulator.as_ref().unwrap().credential();
-        let token = cred.get_token(&["https://management.azure.com/.default"], None).await.unwrap();
-        token.token.secret().to_owned()
+        let body = "grant_type=client_credentials&client_id=replimap-tests&client_secret=x\
+                    &scope=https%3A%2F%2Fmanagement.azure.com%2F.default";
+        let tenant = replimap_arm_emulator::DEMO_TENANT_ID;
+        let resp = self
+            .http
+            .post(format!("{}/{tenant}/oauth2/v2.0/token", self.emulator_url()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let v: Value = resp.json().await.unwrap();
+        v["access_token"].as_str().unwrap().to_owned()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

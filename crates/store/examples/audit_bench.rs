@@ -107,6 +107,7 @@ async fn writer(store: &Store, w: usize, n: usize) -> Result<Latencies> {
             at_ms: now,
             actor: format!("bench-{w}"),
             actor_source: "local".to_owned(),
+            actor_role: Some("operator".to_owned()),
             client_ip: "127.0.0.1".to_owned(),
             request_id: format!("req-{w}-{i}"),
             correlation_id: format!("corr-{w}-{i}"),

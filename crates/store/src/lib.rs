@@ -1,6 +1,7 @@
-//! The portal's durable store: the audit trail, the operations it follows and idempotency
-//! keys. Embedded SQLite by default, PostgreSQL when several instances share one store;
-//! one interface ([`Store`]) over both, chosen by the database URL ([`StoreConfig`]).
+//! The portal's durable store: the audit trail, the operations it follows, idempotency keys,
+//! and what sign-in keeps (API tokens, sessions, sign-ins in flight). Embedded SQLite by
+//! default, PostgreSQL when several instances share one store; one interface ([`Store`]) over
+//! both, chosen by the database URL ([`StoreConfig`]).
 //!
 //! The flow, top to bottom: [`Store`] (the meaning: outcome rules, claims, paging) builds
 //! statements (`sql`, one text for both engines), hands them to a backend (`sqlite`,
@@ -27,6 +28,9 @@ mod store;
 
 pub use config::{StoreConfig, DEFAULT_BUSY_TIMEOUT, DEFAULT_SQLITE_FILE};
 pub use error::StoreError;
-pub use model::{AuditChange, AuditFilter, Claim, Monitor, MonitorKind, NewAudit, StoredOperation, StoredResponse};
+pub use model::{
+    ApiTokenRow, AuditChange, AuditFilter, AuditScope, Claim, LoginStateRow, Monitor, MonitorKind, NewAudit,
+    SessionRow, StoredOperation, StoredResponse,
+};
 pub use outcome::outcome_may_move;
 pub use store::{Store, MAX_PAGE};

@@ -1,6 +1,8 @@
 //! What callers hand the store and get back, besides the wire types of `replimap-types`
 //! (`AuditRecord`, `Operation`) that are stored as they are shown.
 
+use std::fmt;
+
 use replimap_types::{AuditAction, AuditOutcome, Operation, RegistryKey, ReplicationName};
 
 /// A write attempt about to be made; [`crate::Store::audit_begin`] records it as `pending`.
@@ -12,6 +14,9 @@ pub struct NewAudit {
     pub actor: String,
     /// Where that identity came from (`local`, `proxy`, `session`, `token:<id>`).
     pub actor_source: String,
+    /// The role the identity held for the decision (`viewer`, `operator`, `admin`), or
+    /// `None` when it held none. Stored as given: the trail records what was decided with.
+    pub actor_role: Option<String>,
     /// The client's address as the portal saw it.
     pub client_ip: String,
     /// The portal's request id.
@@ -74,6 +79,20 @@ pub struct AuditFilter {
     pub until_ms: Option<i64>,
     /// Records older than this id: the cursor of the previous page.
     pub before_id: Option<i64>,
+    /// Only what the caller may see; `None` shows everything.
+    pub visible: Option<AuditScope>,
+}
+
+/// The part of the trail a caller may see: records about the registries in its scope, and
+/// records about no registry (sign-ins, tokens) only when it may see those too. An empty
+/// scope without them shows nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditScope {
+    /// Registries whose records are visible, matched as [`AuditFilter::registry`] is. A few
+    /// thousand are fine: they travel as one bound value, not one placeholder each.
+    pub registries: Vec<RegistryKey>,
+    /// Whether records about no registry are visible.
+    pub include_unscoped: bool,
 }
 
 /// An operation with what the portal needs to keep following it after a restart.
@@ -143,4 +162,135 @@ pub struct StoredResponse {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+/// An API token as stored. The caller makes the secret and its hash; the store keeps the
+/// hash only, and never shows it in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiTokenRow {
+    /// The short random public id the caller chose (part of the token's text).
+    pub id: String,
+    /// What the creator called it.
+    pub name: String,
+    /// Hex SHA-256 of the secret.
+    pub secret_hash: String,
+    /// `viewer`, `operator` or `admin`; anything else is refused as [`crate::StoreError::Corrupt`].
+    pub role: String,
+    /// Registry patterns the token may act on; `["*"]` means all.
+    pub registries: Vec<String>,
+    /// Who created it.
+    pub created_by: String,
+    /// When it was created (ms since the epoch).
+    pub created_at_ms: i64,
+    /// When it stops working (ms since the epoch; exclusive).
+    pub expires_at_ms: i64,
+    /// When it was last presented (ms since the epoch).
+    pub last_used_at_ms: Option<i64>,
+    /// When it was revoked (ms since the epoch).
+    pub revoked_at_ms: Option<i64>,
+    /// Who revoked it.
+    pub revoked_by: Option<String>,
+}
+
+impl ApiTokenRow {
+    /// Whether the token works at `now_ms`: not revoked and not expired.
+    pub fn is_active(&self, now_ms: i64) -> bool {
+        self.revoked_at_ms.is_none() && now_ms < self.expires_at_ms
+    }
+}
+
+impl fmt::Debug for ApiTokenRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiTokenRow")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("secret_hash", &"<redacted>")
+            .field("role", &self.role)
+            .field("registries", &self.registries)
+            .field("created_by", &self.created_by)
+            .field("created_at_ms", &self.created_at_ms)
+            .field("expires_at_ms", &self.expires_at_ms)
+            .field("last_used_at_ms", &self.last_used_at_ms)
+            .field("revoked_at_ms", &self.revoked_at_ms)
+            .field("revoked_by", &self.revoked_by)
+            .finish()
+    }
+}
+
+/// A server-side session: a signed-in person, or a device enrolled with an API token.
+/// `Debug` never shows the delegated tokens.
+#[derive(Clone, PartialEq)]
+pub struct SessionRow {
+    /// Hex SHA-256 of the cookie value; the value itself is never stored.
+    pub id_hash: String,
+    /// The identity the server resolved; opaque to the store.
+    pub subject: serde_json::Value,
+    /// The API token a device session was enrolled with; `None` for a signed-in person.
+    pub token_id: Option<String>,
+    /// When it began (ms since the epoch).
+    pub created_at_ms: i64,
+    /// When a request last carried it (ms since the epoch).
+    pub last_seen_at_ms: i64,
+    /// When it ends however active it is (ms since the epoch; exclusive).
+    pub expires_at_ms: i64,
+    /// The person's tokens for acting as them (opaque to the store), when there are any.
+    pub delegated: Option<serde_json::Value>,
+}
+
+impl SessionRow {
+    /// Whether the session still holds at `now_ms` for an idle limit of `idle_ms`: the
+    /// opposite of what [`crate::Store::sessions_purge`] deletes, to the millisecond.
+    ///
+    /// A device session (a wall screen enrolled with a token) has no idle limit: a screen left
+    /// showing one event stream over a long weekend makes no request to touch it, and must still
+    /// be enrolled on Monday. Its token's expiry (its absolute expiry) and revocation end it.
+    pub fn is_live(&self, now_ms: i64, idle_ms: i64) -> bool {
+        now_ms < self.expires_at_ms
+            && (self.token_id.is_some() || self.last_seen_at_ms >= now_ms.saturating_sub(idle_ms))
+    }
+}
+
+impl fmt::Debug for SessionRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRow")
+            .field("id_hash", &self.id_hash)
+            .field("subject", &self.subject)
+            .field("token_id", &self.token_id)
+            .field("created_at_ms", &self.created_at_ms)
+            .field("last_seen_at_ms", &self.last_seen_at_ms)
+            .field("expires_at_ms", &self.expires_at_ms)
+            .field("delegated", &self.delegated.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// An OpenID Connect sign-in in flight: what the callback needs to check the provider's
+/// answer. `Debug` never shows the PKCE verifier.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LoginStateRow {
+    /// The `state` sent to the provider, which it hands back.
+    pub state: String,
+    /// The `nonce` the ID token must carry.
+    pub nonce: String,
+    /// The PKCE code verifier.
+    pub pkce_verifier: String,
+    /// Where to send the person once signed in.
+    pub return_to: String,
+    /// When the sign-in began (ms since the epoch).
+    pub created_at_ms: i64,
+    /// When the callback stops accepting it (ms since the epoch; exclusive).
+    pub expires_at_ms: i64,
+}
+
+impl fmt::Debug for LoginStateRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginStateRow")
+            .field("state", &self.state)
+            .field("nonce", &self.nonce)
+            .field("pkce_verifier", &"<redacted>")
+            .field("return_to", &self.return_to)
+            .field("created_at_ms", &self.created_at_ms)
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
 }

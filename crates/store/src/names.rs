@@ -3,6 +3,9 @@
 
 use replimap_types::{OperationKind, OperationState};
 
+/// The roles an API token may carry, as `api_tokens.role`'s CHECK lists them.
+pub(crate) const ROLES: [&str; 3] = ["viewer", "operator", "admin"];
+
 pub(crate) fn kind(k: OperationKind) -> &'static str {
     match k {
         OperationKind::Create => "create",

@@ -5,7 +5,9 @@
 use replimap_types::{AuditAction, AuditOutcome, AuditRecord, Operation, RegistryKey};
 
 use crate::backend::Columns;
-use crate::model::{Claim, Monitor, MonitorKind, StoredOperation, StoredResponse};
+use crate::model::{
+    ApiTokenRow, Claim, LoginStateRow, Monitor, MonitorKind, SessionRow, StoredOperation, StoredResponse,
+};
 use crate::{clock, names, StoreError};
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -66,6 +68,7 @@ fn audit_fields(r: &dyn Columns, id: i64) -> Result<AuditRecord, StoreError> {
         at: time("at_ms", int(r, "at_ms")?)?,
         actor: text(r, "actor")?,
         actor_source: text(r, "actor_source")?,
+        actor_role: r.text("actor_role")?,
         client_ip: text(r, "client_ip")?,
         request_id: text(r, "request_id")?,
         correlation_id: text(r, "correlation_id")?,
@@ -133,6 +136,53 @@ pub(crate) fn claim(r: &dyn Columns, fingerprint: &str) -> Result<Claim, StoreEr
         headers: serde_json::from_str(&headers).map_err(|e| corrupt(format!("headers: {e}")))?,
         body: r.bytes("body")?.unwrap_or_default(),
     }))
+}
+
+fn json(column: &str, value: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(value).map_err(|e| corrupt(format!("{column}: {e}")))
+}
+
+pub(crate) fn token(r: &dyn Columns) -> Result<ApiTokenRow, StoreError> {
+    let id = text(r, "id")?;
+    let registries = text(r, "registries")?;
+    let registries = serde_json::from_str(&registries)
+        .map_err(|e| corrupt(format!("api token {id}: registries is not a list of patterns: {e}")))?;
+    Ok(ApiTokenRow {
+        name: text(r, "name")?,
+        secret_hash: text(r, "secret_hash")?,
+        role: text(r, "role")?,
+        registries,
+        created_by: text(r, "created_by")?,
+        created_at_ms: int(r, "created_at_ms")?,
+        expires_at_ms: int(r, "expires_at_ms")?,
+        last_used_at_ms: r.int("last_used_at_ms")?,
+        revoked_at_ms: r.int("revoked_at_ms")?,
+        revoked_by: r.text("revoked_by")?,
+        id,
+    })
+}
+
+pub(crate) fn session(r: &dyn Columns) -> Result<SessionRow, StoreError> {
+    Ok(SessionRow {
+        id_hash: text(r, "id_hash")?,
+        subject: json("subject", &text(r, "subject")?)?,
+        token_id: r.text("token_id")?,
+        created_at_ms: int(r, "created_at_ms")?,
+        last_seen_at_ms: int(r, "last_seen_at_ms")?,
+        expires_at_ms: int(r, "expires_at_ms")?,
+        delegated: r.text("delegated")?.map(|v| json("delegated", &v)).transpose()?,
+    })
+}
+
+pub(crate) fn login_state(r: &dyn Columns) -> Result<LoginStateRow, StoreError> {
+    Ok(LoginStateRow {
+        state: text(r, "state")?,
+        nonce: text(r, "nonce")?,
+        pkce_verifier: text(r, "pkce_verifier")?,
+        return_to: text(r, "return_to")?,
+        created_at_ms: int(r, "created_at_ms")?,
+        expires_at_ms: int(r, "expires_at_ms")?,
+    })
 }
 
 /// The one text column of a row (`outcome`, `state`).

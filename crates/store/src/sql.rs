@@ -12,6 +12,9 @@ use crate::names::{self, fold};
 use crate::outcome::allowed_from;
 use crate::{clock, StoreError};
 
+pub(crate) mod auth;
+mod scope;
+
 /// The SQL flavour of a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
@@ -95,7 +98,7 @@ fn unfinished_states() -> String {
 
 fn audit_columns(d: Dialect) -> String {
     format!(
-        "id, at_ms, actor, actor_source, client_ip, request_id, correlation_id, arm_request_id, \
+        "id, at_ms, actor, actor_source, actor_role, client_ip, request_id, correlation_id, arm_request_id, \
          registry_sub, registry_rg, registry_name, region, replication, action, {}, outcome, \
          code, message, operation_id, answered_at_ms, ended_at_ms, arm_ms",
         d.json_out("request")
@@ -110,6 +113,7 @@ pub(crate) fn audit_insert(d: Dialect, new: &NewAudit) -> Result<Stmt, StoreErro
         s.int(new.at_ms),
         s.str(&new.actor),
         s.str(&new.actor_source),
+        s.text(new.actor_role.as_deref()),
         s.str(&new.client_ip),
         s.str(&new.request_id),
         s.str(&new.correlation_id),
@@ -126,7 +130,7 @@ pub(crate) fn audit_insert(d: Dialect, new: &NewAudit) -> Result<Stmt, StoreErro
         s.str(AuditOutcome::Pending.as_str()),
     ];
     let sql = format!(
-        "INSERT INTO audit (at_ms, actor, actor_source, client_ip, request_id, correlation_id, \
+        "INSERT INTO audit (at_ms, actor, actor_source, actor_role, client_ip, request_id, correlation_id, \
          registry_sub, registry_rg, registry_rg_lc, registry_name, registry_name_lc, region, region_lc, \
          replication, action, request, outcome) VALUES ({}) RETURNING {}",
         values.join(", "),
@@ -214,6 +218,9 @@ pub(crate) fn audit_list(d: Dialect, f: &AuditFilter, fetch: i64) -> Stmt {
     }
     if let Some(before) = f.before_id {
         conds.push(format!("id < {}", s.int(before)));
+    }
+    if let Some(scope) = &f.visible {
+        conds.push(scope::visible(d, &mut s, scope));
     }
     let filter = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     let limit = s.int(fetch);

@@ -11,6 +11,8 @@ use crate::postgres::PgBackend;
 use crate::sqlite::SqliteBackend;
 use crate::{rows, sql, StoreConfig, StoreError};
 
+mod auth;
+
 /// Largest page `audit_list` and `operations_recent` return.
 pub const MAX_PAGE: u32 = 1000;
 

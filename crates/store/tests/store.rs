@@ -30,14 +30,30 @@ impl TestDb {
     }
 
     async fn sqlite_with(busy_timeout: Duration) -> TestDb {
+        let (cfg, cleanup) = TestDb::sqlite_empty(busy_timeout);
+        TestDb::open(cfg, cleanup).await
+    }
+
+    /// Where a SQLite database will be, not created yet.
+    fn sqlite_empty(busy_timeout: Duration) -> (StoreConfig, Cleanup) {
         let dir = std::env::temp_dir().join(format!("replimap-store-test-{}", uuid::Uuid::new_v4().simple()));
         // A directory that does not exist yet: open must create it.
         let cfg = StoreConfig::Sqlite { path: dir.join("nested").join("replimap.db"), busy_timeout };
-        let store = Store::open(&cfg).await.expect("open sqlite");
-        TestDb { cfg, store, cleanup: Cleanup::Dir(dir) }
+        (cfg, Cleanup::Dir(dir))
     }
 
     async fn postgres() -> Option<TestDb> {
+        let (cfg, cleanup) = TestDb::postgres_empty().await?;
+        Some(TestDb::open(cfg, cleanup).await)
+    }
+
+    async fn open(cfg: StoreConfig, cleanup: Cleanup) -> TestDb {
+        let store = Store::open(&cfg).await.unwrap_or_else(|e| panic!("open {}: {e}", cfg.backend()));
+        TestDb { cfg, store, cleanup }
+    }
+
+    /// A fresh, empty Postgres database, no schema yet.
+    async fn postgres_empty() -> Option<(StoreConfig, Cleanup)> {
         let Ok(admin_url) = std::env::var("REPLIMAP_TEST_DATABASE_URL") else {
             if std::env::var("REPLIMAP_REQUIRE_POSTGRES").as_deref() == Ok("1") {
                 panic!("REPLIMAP_REQUIRE_POSTGRES=1 but REPLIMAP_TEST_DATABASE_URL is not set (scripts/postgres start DIR prints it)");
@@ -52,8 +68,7 @@ impl TestDb {
         let mut url = url::Url::parse(&admin_url).expect("URL");
         url.set_path(&name);
         let cfg = StoreConfig::from_url(url.as_str(), std::path::Path::new("/nonexistent")).expect("config");
-        let store = Store::open(&cfg).await.expect("open postgres");
-        Some(TestDb { cfg, store, cleanup: Cleanup::Database { admin_url, name } })
+        Some((cfg, Cleanup::Database { admin_url, name }))
     }
 
     /// Drops what the test made. Skipped when a test panics, which leaves evidence behind.
@@ -115,12 +130,21 @@ both!(
     idempotency_expiry_and_purge,
     migrations_are_idempotent,
     describe_names_the_backend,
+    audit_actor_role_round_trip,
+    audit_visibility,
+    audit_visibility_pages,
+    audit_visibility_large_scope,
+    tokens_lifecycle,
+    tokens_touch_moves_forward,
+    sessions_lifecycle,
+    sessions_purge_idle_and_expired,
+    login_states_taken_once,
 );
 
 mod suite {
     use replimap_store::{
-        AuditChange, AuditFilter, Claim, Monitor, MonitorKind, NewAudit, Store, StoreError, StoredOperation,
-        StoredResponse,
+        ApiTokenRow, AuditChange, AuditFilter, AuditScope, Claim, LoginStateRow, Monitor, MonitorKind, NewAudit,
+        SessionRow, Store, StoreError, StoredOperation, StoredResponse,
     };
     use replimap_types::{AuditAction, AuditOutcome, Operation, OperationKind, OperationState, RegistryKey};
     use serde_json::json;
@@ -143,6 +167,7 @@ mod suite {
             at_ms,
             actor: "alice".into(),
             actor_source: "local".into(),
+            actor_role: Some("operator".into()),
             client_ip: "127.0.0.1".into(),
             request_id: format!("req-{at_ms}"),
             correlation_id: format!("corr-{at_ms}"),
@@ -673,6 +698,403 @@ mod suite {
         assert_eq!(db.store.backend(), db.cfg.backend());
         assert!(!format!("{:?}", db.store).is_empty());
     }
+
+    // ---- sign-in: audit roles and visibility ----
+
+    pub async fn audit_actor_role_round_trip(db: &TestDb) {
+        let s = &db.store;
+        let with = s.audit_begin(new_audit(T0)).await.unwrap();
+        assert_eq!(with.actor_role.as_deref(), Some("operator"));
+        let without = s
+            .audit_begin(NewAudit {
+                actor_role: None,
+                registry: None,
+                region: None,
+                replication: None,
+                action: AuditAction::SignIn,
+                ..new_audit(T0 + 1)
+            })
+            .await
+            .unwrap();
+        assert_eq!(without.actor_role, None);
+        assert_eq!(without.action, AuditAction::SignIn);
+        let done = s.audit_update(with.id, to(AuditOutcome::Refused, T0 + 2)).await.unwrap();
+        assert_eq!(done.actor_role.as_deref(), Some("operator"), "updates keep the role");
+        assert_eq!(s.audit_get(with.id).await.unwrap(), Some(done));
+        assert_eq!(s.audit_get(without.id).await.unwrap(), Some(without));
+        for action in AuditAction::ALL {
+            let rec = s.audit_begin(NewAudit { action, ..new_audit(T0 + 3) }).await.unwrap();
+            assert_eq!(s.audit_get(rec.id).await.unwrap().unwrap().action, action, "{action:?} is stored");
+            let f = AuditFilter { action: Some(action), before_id: Some(rec.id + 1), ..Default::default() };
+            assert_eq!(s.audit_list(&f, 1).await.unwrap().items[0].id, rec.id);
+        }
+    }
+
+    /// Two registries, A (a non-ASCII resource group) and B, and records about none, in the
+    /// order `a1 b1 n1 a2 b2 n2 a3`; japaneast unless named westeurope.
+    async fn visibility_records(s: &Store) -> std::collections::BTreeMap<&'static str, i64> {
+        let plan: [(&str, Option<RegistryKey>, &str, AuditAction); 7] = [
+            ("a1", Some(registry("Prod-ÄRG", "prodACR01")), "japaneast", AuditAction::CreateReplication),
+            ("b1", Some(registry("test-rg", "testACR01")), "westeurope", AuditAction::CreateReplication),
+            ("n1", None, "", AuditAction::SignIn),
+            ("a2", Some(registry("Prod-ÄRG", "prodACR01")), "westeurope", AuditAction::DeleteReplication),
+            ("b2", Some(registry("test-rg", "testACR01")), "japaneast", AuditAction::UpdateReplication),
+            ("n2", None, "", AuditAction::EnrollDevice),
+            ("a3", Some(registry("Prod-ÄRG", "prodACR01")), "japaneast", AuditAction::CreateReplication),
+        ];
+        let mut ids = std::collections::BTreeMap::new();
+        for (i, (name, registry, region, action)) in plan.into_iter().enumerate() {
+            let region = (!region.is_empty()).then(|| region.to_owned());
+            let replication = region.as_ref().map(|r| r.parse().unwrap());
+            let new = NewAudit { registry, region, replication, action, ..new_audit(T0 + i as i64) };
+            ids.insert(name, s.audit_begin(new).await.unwrap().id);
+        }
+        ids
+    }
+
+    fn scope(registries: Vec<RegistryKey>, include_unscoped: bool) -> Option<AuditScope> {
+        Some(AuditScope { registries, include_unscoped })
+    }
+
+    /// Every page of `filter`, `limit` at a time: the ids, and the size of each page.
+    async fn pages(s: &Store, mut filter: AuditFilter, limit: u32) -> (Vec<i64>, Vec<usize>) {
+        let (mut ids, mut sizes) = (Vec::new(), Vec::new());
+        loop {
+            let page = s.audit_list(&filter, limit).await.unwrap();
+            ids.extend(page.items.iter().map(|r| r.id));
+            sizes.push(page.items.len());
+            let Some(cursor) = page.next_cursor else { break };
+            filter.before_id = Some(cursor.parse().unwrap());
+        }
+        (ids, sizes)
+    }
+
+    pub async fn audit_visibility(db: &TestDb) {
+        let s = &db.store;
+        let ids = visibility_records(s).await;
+        let of = |names: &[&str]| names.iter().map(|n| ids[n]).collect::<Vec<_>>();
+        let list = |f: AuditFilter| async move { pages(s, f, 100).await.0 };
+        // Spelled otherwise than when written: the scope matches as the registry filter does.
+        let a = registry("prod-ärg", "PRODACR01");
+        let b = registry("TEST-RG", "testacr01");
+
+        assert_eq!(list(AuditFilter { visible: None, ..Default::default() }).await.len(), 7, "no scope, no limit");
+        let f = AuditFilter { visible: scope(vec![a.clone()], false), ..Default::default() };
+        assert_eq!(list(f).await, of(&["a3", "a2", "a1"]), "one registry");
+        let f = AuditFilter { visible: scope(vec![a.clone()], true), ..Default::default() };
+        assert_eq!(list(f).await, of(&["a3", "n2", "a2", "n1", "a1"]), "and the records about none");
+        let f = AuditFilter { visible: scope(vec![a.clone(), b.clone()], false), ..Default::default() };
+        assert_eq!(list(f).await, of(&["a3", "b2", "a2", "b1", "a1"]));
+        let f = AuditFilter { visible: scope(vec![], false), ..Default::default() };
+        assert_eq!(list(f).await, Vec::<i64>::new(), "an empty scope shows nothing");
+        let f = AuditFilter { visible: scope(vec![], true), ..Default::default() };
+        assert_eq!(list(f).await, of(&["n2", "n1"]), "only the records about no registry");
+
+        let mut other_sub = a.clone();
+        other_sub.subscription_id = "11111111-1111-1111-1111-111111111111".parse().unwrap();
+        let f = AuditFilter { visible: scope(vec![other_sub], false), ..Default::default() };
+        assert_eq!(list(f).await, Vec::<i64>::new(), "the subscription must match too");
+        let f = AuditFilter { visible: scope(vec![registry("prod-ärg", "testACR01")], false), ..Default::default() };
+        assert_eq!(list(f).await, Vec::<i64>::new(), "all three parts of one key, not parts of several");
+
+        // Combined with the other filters: every condition holds.
+        let f = AuditFilter {
+            region: Some("JapanEast".into()),
+            visible: scope(vec![a.clone()], true),
+            ..Default::default()
+        };
+        assert_eq!(list(f).await, of(&["a3", "a1"]), "records about no registry have no region either");
+        let f = AuditFilter { registry: Some(b.clone()), visible: scope(vec![a.clone()], true), ..Default::default() };
+        assert_eq!(list(f).await, Vec::<i64>::new(), "a registry outside the scope stays hidden");
+        let f = AuditFilter {
+            action: Some(AuditAction::EnrollDevice),
+            visible: scope(vec![a.clone()], true),
+            ..Default::default()
+        };
+        assert_eq!(list(f).await, of(&["n2"]));
+        let f = AuditFilter {
+            since_ms: Some(T0 + 1),
+            until_ms: Some(T0 + 6),
+            visible: scope(vec![b.clone()], true),
+            ..Default::default()
+        };
+        assert_eq!(list(f).await, of(&["n2", "b2", "n1", "b1"]));
+    }
+
+    pub async fn audit_visibility_pages(db: &TestDb) {
+        let s = &db.store;
+        let ids = visibility_records(s).await;
+        let of = |names: &[&str]| names.iter().map(|n| ids[n]).collect::<Vec<_>>();
+        let a = registry("prod-ärg", "prodacr01");
+        let b = registry("test-rg", "testacr01");
+
+        // b2 lies between a3 and a1 and is hidden: each page still holds one record.
+        let f = AuditFilter {
+            region: Some("japaneast".into()),
+            visible: scope(vec![a.clone()], true),
+            ..Default::default()
+        };
+        assert_eq!(pages(s, f.clone(), 1).await, (of(&["a3", "a1"]), vec![1, 1]));
+        assert_eq!(pages(s, f, 2).await, (of(&["a3", "a1"]), vec![2]), "a full last page says there is no more");
+
+        let f = AuditFilter { visible: scope(vec![b.clone()], true), ..Default::default() };
+        assert_eq!(pages(s, f, 1).await, (of(&["n2", "b2", "n1", "b1"]), vec![1, 1, 1, 1]));
+        let f =
+            AuditFilter { region: Some("japaneast".into()), visible: scope(vec![a, b], false), ..Default::default() };
+        assert_eq!(pages(s, f.clone(), 1).await, (of(&["a3", "b2", "a1"]), vec![1, 1, 1]));
+        assert_eq!(pages(s, f, 2).await, (of(&["a3", "b2", "a1"]), vec![2, 1]));
+        let f = AuditFilter { visible: scope(vec![], false), ..Default::default() };
+        assert_eq!(pages(s, f, 1).await, (vec![], vec![0]));
+    }
+
+    pub async fn audit_visibility_large_scope(db: &TestDb) {
+        let s = &db.store;
+        let ids = visibility_records(s).await;
+        // Thousands of keys (more than SQLite allows placeholders), the one that matches last.
+        let mut keys: Vec<RegistryKey> =
+            (0..40_000).map(|i| registry(&format!("rg-{i}"), &format!("acr{i:05}"))).collect();
+        keys.push(registry("PROD-ÄRG", "prodacr01"));
+        let f = AuditFilter { visible: scope(keys, false), ..Default::default() };
+        let (found, sizes) = pages(s, f, 2).await;
+        assert_eq!(found, [ids["a3"], ids["a2"], ids["a1"]]);
+        assert_eq!(sizes, [2, 1]);
+    }
+
+    // ---- sign-in: API tokens ----
+
+    fn token(id: &str, role: &str, created_at_ms: i64) -> ApiTokenRow {
+        ApiTokenRow {
+            id: id.into(),
+            name: format!("ci {id}"),
+            secret_hash: "5e".repeat(32),
+            role: role.into(),
+            registries: vec![
+                "/subscriptions/*/resourceGroups/prod-*/providers/Microsoft.ContainerRegistry/registries/*".into(),
+                "myacr*".into(),
+            ],
+            created_by: "alice".into(),
+            created_at_ms,
+            expires_at_ms: created_at_ms + 90 * 86_400_000,
+            last_used_at_ms: None,
+            revoked_at_ms: None,
+            revoked_by: None,
+        }
+    }
+
+    pub async fn tokens_lifecycle(db: &TestDb) {
+        let s = &db.store;
+        let ci = token("tk1ci", "operator", T0);
+        let all = ApiTokenRow { registries: vec!["*".into()], ..token("tk2all", "admin", T0 + 10) };
+        let old = ApiTokenRow { expires_at_ms: T0 + 6, ..token("tk3old", "viewer", T0 + 5) };
+        let tie = ApiTokenRow { registries: vec![], ..token("tk4tie", "viewer", T0 + 10) };
+        for t in [&ci, &all, &old, &tie] {
+            s.token_insert(t).await.unwrap();
+        }
+        assert_eq!(s.token_get("tk1ci").await.unwrap(), Some(ci.clone()));
+        assert_eq!(s.token_get("tk2all").await.unwrap().unwrap().registries, ["*"]);
+        assert_eq!(s.token_get("tk4tie").await.unwrap().unwrap().registries, Vec::<String>::new());
+        assert_eq!(s.token_get("nope").await.unwrap(), None);
+
+        let dup = s.token_insert(&ApiTokenRow { name: "other".into(), ..ci.clone() }).await;
+        assert!(matches!(&dup, Err(StoreError::Conflict(m)) if m.contains("tk1ci")), "{dup:?}");
+        assert_eq!(s.token_get("tk1ci").await.unwrap(), Some(ci.clone()), "the first one stays");
+        let bad = s.token_insert(&token("tk5bad", "root", T0)).await;
+        assert!(matches!(&bad, Err(StoreError::Corrupt(m)) if m.contains("root")), "{bad:?}");
+        assert_eq!(s.token_get("tk5bad").await.unwrap(), None);
+
+        let ids = |ts: Vec<ApiTokenRow>| ts.into_iter().map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(ids(s.token_list().await.unwrap()), ["tk4tie", "tk2all", "tk3old", "tk1ci"], "newest first");
+
+        assert!(ci.is_active(T0) && !old.is_active(T0 + 6) && old.is_active(T0 + 5));
+        assert!(s.token_revoke("tk1ci", "bob", T0 + 100).await.unwrap());
+        let revoked = s.token_get("tk1ci").await.unwrap().unwrap();
+        assert_eq!((revoked.revoked_at_ms, revoked.revoked_by.as_deref()), (Some(T0 + 100), Some("bob")));
+        assert!(!revoked.is_active(T0 + 100));
+        assert!(!s.token_revoke("tk1ci", "carol", T0 + 200).await.unwrap(), "revoked already");
+        assert_eq!(s.token_get("tk1ci").await.unwrap(), Some(revoked), "the first revocation stays");
+        assert!(!s.token_revoke("nope", "bob", T0).await.unwrap());
+        assert!(s.token_revoke("tk3old", "bob", T0 + 300).await.unwrap(), "an expired token can be ended too");
+
+        let listed = s.token_list().await.unwrap();
+        assert_eq!(listed.len(), 4, "revoked and expired stay listed");
+        assert_eq!(listed.iter().filter(|t| t.is_active(T0 + 300)).count(), 2);
+        let shown = format!("{listed:?}");
+        assert!(!shown.contains(&ci.secret_hash) && shown.contains("tk1ci"), "{shown}");
+    }
+
+    pub async fn tokens_touch_moves_forward(db: &TestDb) {
+        let s = &db.store;
+        s.token_insert(&token("tk1", "viewer", T0)).await.unwrap();
+        let used = |s: &Store| {
+            let s = s.clone();
+            async move { s.token_get("tk1").await.unwrap().unwrap().last_used_at_ms }
+        };
+        assert_eq!(used(s).await, None);
+        s.token_touch("tk1", T0 + 50).await.unwrap();
+        assert_eq!(used(s).await, Some(T0 + 50));
+        s.token_touch("tk1", T0 + 40).await.unwrap();
+        assert_eq!(used(s).await, Some(T0 + 50), "never backwards");
+        s.token_touch("tk1", T0 + 50).await.unwrap();
+        s.token_touch("tk1", T0 + 60).await.unwrap();
+        assert_eq!(used(s).await, Some(T0 + 60));
+        s.token_touch("nope", T0).await.unwrap();
+
+        // Requests finishing in any order leave the latest time.
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let s = s.clone();
+                let at = T0 + 1_000 + (i * 7) % 20;
+                tokio::spawn(async move { s.token_touch("tk1", at).await.unwrap() })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(used(s).await, Some(T0 + 1_019));
+    }
+
+    // ---- sign-in: sessions ----
+
+    fn session(n: u32, token_id: Option<&str>) -> SessionRow {
+        SessionRow {
+            id_hash: format!("{n:064x}"),
+            subject: json!({"sub": format!("user-{n}"), "name": "Alice", "roles": ["operator"], "groups": []}),
+            token_id: token_id.map(str::to_owned),
+            created_at_ms: T0,
+            last_seen_at_ms: T0,
+            expires_at_ms: T0 + 8 * 3_600_000,
+            delegated: None,
+        }
+    }
+
+    pub async fn sessions_lifecycle(db: &TestDb) {
+        let s = &db.store;
+        let person = session(1, None);
+        s.session_insert(&person).await.unwrap();
+        assert_eq!(s.session_get(&person.id_hash).await.unwrap(), Some(person.clone()));
+        assert_eq!(s.session_get(&session(99, None).id_hash).await.unwrap(), None);
+        let dup = s.session_insert(&SessionRow { subject: json!("other"), ..person.clone() }).await;
+        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+        let orphan = s.session_insert(&session(2, Some("no-such-token"))).await;
+        assert!(matches!(&orphan, Err(StoreError::Conflict(m)) if m.contains("no-such-token")), "{orphan:?}");
+
+        s.session_touch(&person.id_hash, T0 + 500).await.unwrap();
+        s.session_touch(&person.id_hash, T0 + 400).await.unwrap();
+        let seen = s.session_get(&person.id_hash).await.unwrap().unwrap();
+        assert_eq!(seen.last_seen_at_ms, T0 + 500, "never backwards");
+        assert_eq!(seen.expires_at_ms, person.expires_at_ms, "the absolute expiry does not move");
+        s.session_touch("nope", T0).await.unwrap();
+
+        let tokens =
+            json!({"access_token": "eyJ-secret", "refresh_token": "r-secret", "expires_at_ms": T0 + 3_600_000});
+        assert!(s.session_set_delegated(&person.id_hash, Some(tokens.clone())).await.unwrap());
+        let with = s.session_get(&person.id_hash).await.unwrap().unwrap();
+        assert_eq!(with.delegated, Some(tokens));
+        let shown = format!("{with:?}");
+        assert!(!shown.contains("secret") && shown.contains("user-1"), "{shown}");
+        assert!(s.session_set_delegated(&person.id_hash, None).await.unwrap());
+        assert_eq!(s.session_get(&person.id_hash).await.unwrap().unwrap().delegated, None);
+        assert!(!s.session_set_delegated("nope", Some(json!({}))).await.unwrap(), "no such session");
+
+        s.token_insert(&token("wall", "viewer", T0)).await.unwrap();
+        s.token_insert(&token("other", "viewer", T0)).await.unwrap();
+        for n in 10..13 {
+            s.session_insert(&session(n, Some("wall"))).await.unwrap();
+        }
+        let kept = SessionRow { delegated: Some(json!(null)), ..session(13, Some("other")) };
+        s.session_insert(&kept).await.unwrap();
+        assert_eq!(s.session_get(&kept.id_hash).await.unwrap(), Some(kept.clone()), "JSON null is a value");
+        assert_eq!(s.sessions_delete_for_token("wall").await.unwrap(), 3);
+        assert_eq!(s.sessions_delete_for_token("wall").await.unwrap(), 0);
+        assert_eq!(s.session_get(&session(10, None).id_hash).await.unwrap(), None);
+        assert!(s.session_get(&kept.id_hash).await.unwrap().is_some(), "another token's session stays");
+        assert!(s.session_get(&person.id_hash).await.unwrap().is_some(), "a person's session stays");
+
+        assert!(s.session_delete(&person.id_hash).await.unwrap());
+        assert!(!s.session_delete(&person.id_hash).await.unwrap());
+        assert_eq!(s.session_get(&person.id_hash).await.unwrap(), None);
+    }
+
+    pub async fn sessions_purge_idle_and_expired(db: &TestDb) {
+        let s = &db.store;
+        let (now, idle) = (T0 + 10_000, 1_000);
+        s.token_insert(&token("screen", "viewer", T0)).await.unwrap();
+        let rows = [
+            // (session, kept by a purge at `now`)
+            (SessionRow { last_seen_at_ms: T0 + 9_000, ..session(1, None) }, true),
+            (SessionRow { last_seen_at_ms: T0 + 8_999, ..session(2, None) }, false),
+            (SessionRow { last_seen_at_ms: T0 + 9_999, expires_at_ms: now, ..session(3, None) }, false),
+            (SessionRow { last_seen_at_ms: T0 + 9_500, expires_at_ms: now + 1, ..session(4, None) }, true),
+            // A device session has no idle limit, only its absolute expiry.
+            (SessionRow { last_seen_at_ms: T0, expires_at_ms: now + idle * 2, ..session(5, Some("screen")) }, true),
+        ];
+        for (row, kept) in &rows {
+            s.session_insert(row).await.unwrap();
+            assert_eq!(row.is_live(now, idle), *kept, "is_live agrees with the purge: {row:?}");
+        }
+        assert_eq!(s.sessions_purge(now, idle).await.unwrap(), 2);
+        for (row, kept) in &rows {
+            assert_eq!(s.session_get(&row.id_hash).await.unwrap().is_some(), *kept, "{row:?}");
+        }
+        assert_eq!(s.sessions_purge(now, idle).await.unwrap(), 0);
+
+        // Activity keeps a session from going idle, never past its absolute expiry.
+        s.session_touch(&rows[0].0.id_hash, now).await.unwrap();
+        s.session_touch(&rows[3].0.id_hash, now).await.unwrap();
+        assert_eq!(s.sessions_purge(now + idle, idle).await.unwrap(), 1, "4 expired at now + 1");
+        assert!(s.session_get(&rows[0].0.id_hash).await.unwrap().is_some());
+        assert_eq!(s.sessions_purge(now + idle + 1, idle).await.unwrap(), 1, "1 idle at last");
+        assert_eq!(s.sessions_purge(now + idle * 2, idle).await.unwrap(), 1, "the device session at its expiry");
+    }
+
+    // ---- sign-in: OpenID Connect sign-ins in flight ----
+
+    fn login_state(state: &str, expires_at_ms: i64) -> LoginStateRow {
+        LoginStateRow {
+            state: state.into(),
+            nonce: format!("nonce-{state}"),
+            pkce_verifier: format!("pkce-secret-{state}"),
+            return_to: "/activity?registry=myacr0007".into(),
+            created_at_ms: T0,
+            expires_at_ms,
+        }
+    }
+
+    pub async fn login_states_taken_once(db: &TestDb) {
+        let s = &db.store;
+        let live = login_state("st1", T0 + 600_000);
+        s.login_state_put(&live).await.unwrap();
+        let dup = s.login_state_put(&login_state("st1", T0 + 1)).await;
+        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+        assert!(!format!("{live:?}").contains("pkce-secret"), "{live:?}");
+        assert_eq!(s.login_state_take("st1", T0 + 1).await.unwrap(), Some(live.clone()));
+        assert_eq!(s.login_state_take("st1", T0 + 2).await.unwrap(), None, "taken once");
+        assert_eq!(s.login_state_take("never", T0).await.unwrap(), None);
+
+        s.login_state_put(&login_state("st2", T0 + 100)).await.unwrap();
+        assert_eq!(s.login_state_take("st2", T0 + 100).await.unwrap(), None, "expired");
+        s.login_state_put(&login_state("st2", T0 + 100)).await.expect("the expired row was deleted");
+
+        s.login_state_put(&login_state("st3", T0 + 50)).await.unwrap();
+        s.login_state_put(&login_state("st4", T0 + 1_000)).await.unwrap();
+        assert_eq!(s.login_states_purge(T0 + 49).await.unwrap(), 0);
+        assert_eq!(s.login_states_purge(T0 + 100).await.unwrap(), 2, "st2 and st3");
+        assert_eq!(s.login_state_take("st4", T0 + 999).await.unwrap(), Some(login_state("st4", T0 + 1_000)));
+
+        // A replayed callback racing the first: exactly one gets the sign-in.
+        s.login_state_put(&login_state("race", T0 + 600_000)).await.unwrap();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move { s.login_state_take("race", T0).await.unwrap() })
+            })
+            .collect();
+        let mut taken = 0;
+        for t in tasks {
+            taken += usize::from(t.await.unwrap().is_some());
+        }
+        assert_eq!(taken, 1);
+    }
 }
 
 #[tokio::test]
@@ -721,6 +1143,7 @@ fn sample() -> replimap_store::NewAudit {
         at_ms: 1,
         actor: "alice".into(),
         actor_source: "local".into(),
+        actor_role: None,
         client_ip: "127.0.0.1".into(),
         request_id: "r".into(),
         correlation_id: "c".into(),
@@ -755,4 +1178,81 @@ async fn postgres_locked_row_is_unavailable_within_the_lock_timeout() {
     other.close().await.unwrap();
     db.store.audit_update(rec.id, Default::default()).await.expect("writes again once the lock is gone");
     db.finish().await;
+}
+
+/// A database made by the first release (migration 0001 only) with a record in it: `Store::open`
+/// must apply the later migrations over it and keep the record.
+async fn upgrades_a_0001_database(cfg: StoreConfig, cleanup: Cleanup) {
+    // A migration folder holding 0001 alone, byte for byte, so its checksum is the one the
+    // store's own migrator expects.
+    let engine = cfg.backend();
+    let v1 = std::env::temp_dir().join(format!("replimap-store-v1-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&v1).unwrap();
+    let initial = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine).join("0001_initial.sql");
+    std::fs::copy(&initial, v1.join("0001_initial.sql")).unwrap();
+    let migrator = sqlx::migrate::Migrator::new(v1.as_path()).await.unwrap();
+    assert_eq!(migrator.iter().count(), 1);
+    let old_row = "INSERT INTO audit (at_ms, actor, actor_source, client_ip, request_id, correlation_id, \
+         registry_sub, registry_rg, registry_rg_lc, registry_name, registry_name_lc, region, region_lc, action, \
+         request, outcome) VALUES (1795003200000, 'old', 'local', '127.0.0.1', 'r0', 'c0', \
+         '00000000-0000-0000-0000-000000000000', 'MyResourceGroup', 'myresourcegroup', 'myACR0007', 'myacr0007', \
+         'japaneast', 'japaneast', 'create_replication', '{\"location\": \"japaneast\"}', 'succeeded')";
+    match &cfg {
+        StoreConfig::Sqlite { path, .. } => {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).create_if_missing(true);
+            let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+            migrator.run(&mut conn).await.unwrap();
+            sqlx::query(old_row).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        }
+        StoreConfig::Postgres { url } => {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            migrator.run(&mut conn).await.unwrap();
+            sqlx::query(old_row).execute(&mut conn).await.unwrap();
+            conn.close().await.unwrap();
+        }
+    }
+    std::fs::remove_dir_all(&v1).unwrap();
+
+    let db = TestDb::open(cfg, cleanup).await;
+    let page = db.store.audit_list(&replimap_store::AuditFilter::default(), 10).await.unwrap();
+    assert_eq!(page.items.len(), 1, "the old record is kept");
+    let old = &page.items[0];
+    assert_eq!((old.actor.as_str(), old.actor_role.as_deref()), ("old", None), "no role before roles");
+    assert_eq!(old.request, serde_json::json!({"location": "japaneast"}));
+
+    // The new schema works on the upgraded database, and a second open migrates nothing.
+    let new = db.store.audit_begin(replimap_store::NewAudit { actor_role: Some("admin".into()), ..sample() }).await;
+    assert_eq!(new.unwrap().actor_role.as_deref(), Some("admin"));
+    let token = replimap_store::ApiTokenRow {
+        id: "tk1".into(),
+        name: "wall".into(),
+        secret_hash: "00".repeat(32),
+        role: "viewer".into(),
+        registries: vec!["*".into()],
+        created_by: "old".into(),
+        created_at_ms: 1,
+        expires_at_ms: 2,
+        last_used_at_ms: None,
+        revoked_at_ms: None,
+        revoked_by: None,
+    };
+    db.store.token_insert(&token).await.unwrap();
+    let again = Store::open(&db.cfg).await.expect("reopen");
+    assert_eq!(again.token_get("tk1").await.unwrap(), Some(token));
+    drop(again);
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_upgrades_a_0001_database() {
+    let (cfg, cleanup) = TestDb::sqlite_empty(replimap_store::DEFAULT_BUSY_TIMEOUT);
+    upgrades_a_0001_database(cfg, cleanup).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_upgrades_a_0001_database() {
+    let Some((cfg, cleanup)) = TestDb::postgres_empty().await else { return };
+    upgrades_a_0001_database(cfg, cleanup).await;
 }

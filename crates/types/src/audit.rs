@@ -1,15 +1,17 @@
-//! The audit trail: one record per write attempt, as `GET /api/v1/audit` returns it and the
-//! event stream's `activity` event carries it.
+//! The audit trail: one record per write attempt (a replication written, a token created or
+//! revoked, a sign-in), as `GET /api/v1/audit` returns it and the event stream's `activity`
+//! event carries it.
 //!
-//! A record is written before the portal calls ARM and completed as the write goes on
-//! (refused, accepted, then succeeded or failed); no API edits or deletes one. Times are
+//! A record is written before the portal acts (calls ARM, issues a token) and completed as
+//! the write goes on (refused, accepted, then succeeded or failed); no API edits or deletes one. Times are
 //! RFC 3339 in UTC with milliseconds, so they sort as text.
 
 use serde::{Deserialize, Serialize};
 
 use crate::{RegistryKey, ReplicationName};
 
-/// What was attempted. New kinds of write (sign-in, tokens, plans) add variants.
+/// What was attempted. New kinds of write (plans) add variants; the store keeps the wire
+/// name without a CHECK, so a new variant needs no migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
@@ -19,11 +21,30 @@ pub enum AuditAction {
     UpdateReplication,
     /// DELETE of a replication.
     DeleteReplication,
+    /// An API token issued (its secret is shown once and never recorded).
+    CreateToken,
+    /// An API token revoked, with the device sessions it had enrolled.
+    RevokeToken,
+    /// A person signed in (OpenID Connect), or tried to.
+    SignIn,
+    /// A person signed out.
+    SignOut,
+    /// A wall screen exchanged an API token for a device session.
+    EnrollDevice,
 }
 
 impl AuditAction {
     /// Every action, for filters and documentation.
-    pub const ALL: [Self; 3] = [Self::CreateReplication, Self::UpdateReplication, Self::DeleteReplication];
+    pub const ALL: [Self; 8] = [
+        Self::CreateReplication,
+        Self::UpdateReplication,
+        Self::DeleteReplication,
+        Self::CreateToken,
+        Self::RevokeToken,
+        Self::SignIn,
+        Self::SignOut,
+        Self::EnrollDevice,
+    ];
 
     /// The wire name (`create_replication`).
     pub fn as_str(self) -> &'static str {
@@ -31,6 +52,11 @@ impl AuditAction {
             Self::CreateReplication => "create_replication",
             Self::UpdateReplication => "update_replication",
             Self::DeleteReplication => "delete_replication",
+            Self::CreateToken => "create_token",
+            Self::RevokeToken => "revoke_token",
+            Self::SignIn => "sign_in",
+            Self::SignOut => "sign_out",
+            Self::EnrollDevice => "enroll_device",
         }
     }
 
@@ -101,6 +127,11 @@ pub struct AuditRecord {
     pub actor: String,
     /// Where that identity came from (`local`, later `proxy`, `session`, `token:<id>`).
     pub actor_source: String,
+    /// The role the identity held when the portal decided (`viewer`, `operator`, `admin`);
+    /// absent when it held none (a refused sign-in, records from before roles). Skipped when
+    /// absent so records without roles read as before on the wire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_role: Option<String>,
     /// The client's address as the portal saw it.
     pub client_ip: String,
     /// The portal's request id (`x-request-id`).
@@ -168,10 +199,29 @@ mod tests {
             assert_eq!(AuditAction::parse(a.as_str()), Some(a));
             assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
         }
+        let names: std::collections::HashSet<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names.len(), AuditAction::ALL.len(), "wire names are distinct");
+        assert_eq!(AuditAction::EnrollDevice.as_str(), "enroll_device");
         for o in AuditOutcome::ALL {
             assert_eq!(AuditOutcome::parse(o.as_str()), Some(o));
             assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
         }
         assert_eq!(AuditOutcome::parse("Succeeded"), None, "wire names are exact");
+    }
+
+    #[test]
+    fn actor_role_is_optional_on_the_wire() {
+        let old = serde_json::json!({
+            "id": 1, "at": "2026-11-30T12:00:00.000Z", "actor": "local", "actorSource": "local",
+            "clientIp": "127.0.0.1", "requestId": "r1", "correlationId": "c1", "registry": null,
+            "action": "sign_in", "request": null, "outcome": "succeeded",
+        });
+        let mut record: AuditRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(record.actor_role, None, "records written before roles still read");
+        assert_eq!(serde_json::to_value(&record).unwrap().get("actorRole"), None, "absent, not null");
+        record.actor_role = Some("operator".into());
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["actorRole"], "operator");
+        assert_eq!(serde_json::from_value::<AuditRecord>(json).unwrap(), record);
     }
 }

@@ -27,8 +27,15 @@
 //!   own issuer, and tests must see a token expire on time). The challenge's
 //!   `authorization_uri` is the emulator itself (its cloud's login endpoint, as
 //!   real ARM names the public cloud's). The token endpoint (`identity.rs`)
-//!   accepts any tenant, client id and secret, and only the client-credentials
-//!   grant (service principals).
+//!   accepts any tenant, client id and secret, and two grants: client
+//!   credentials (service principals) and on-behalf-of, whose user assertion is
+//!   decoded **without checking its signature** (the emulator cannot know the
+//!   foreign provider's keys); it must be unexpired, for the calling application
+//!   (`aud` = client id or `api://{client id}[/…]`) and name a user.
+//! * `systemData` names the caller of the write, as ARM does: a user token's
+//!   `upn` with `User`, an application token's `appid` with `Application`; the
+//!   home replica the RP adds is `ContainerRegistry`/`Application`. Managed
+//!   identities (`ManagedIdentity`) and `Key` callers are not modelled.
 //! * Resource group DELETE (`group_delete.rs`): the group takes the provisioning
 //!   delay; its registries (with their replicas) go `Deleting` at once and are
 //!   gone half-way through; nothing fails. A repeated DELETE while one runs gets
@@ -115,8 +122,8 @@ pub const FAILED_DISPLAY_STATUS: &str = "Failed";
 pub const DEFAULT_INJECTED_FAILURE_CODE: &str = "ReplicationProvisioningFailed";
 pub const DEFAULT_INJECTED_FAILURE_MESSAGE: &str = "The replication could not be provisioned in the requested region.";
 
-/// §2.1: who the RP says created the home replica, and who "the user" is
-/// (tokens name a client id, not a user, so one fixed name is used).
+/// §2.1: who the RP says created the home replica, and who "the user" of seeded
+/// resources is (writes name their caller instead, `auth.rs` `Principal`).
 pub const APPLICATION_PRINCIPAL: &str = "ContainerRegistry";
 pub const USER_PRINCIPAL: &str = "user@replimap.example";
 

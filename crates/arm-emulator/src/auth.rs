@@ -4,6 +4,10 @@
 //! must carry one that is unexpired. Refusals are ARM's 401s: `AuthenticationFailed`
 //! (no or malformed header), `InvalidAuthenticationToken` (not a token the emulator
 //! issued), `ExpiredAuthenticationToken`, each with a `WWW-Authenticate: Bearer` challenge.
+//!
+//! A token names its [`Principal`]: the application of a client-credentials token, or the user
+//! of one the on-behalf-of exchange issued (`identity.rs`). The handlers write it into
+//! `systemData`, as ARM does.
 
 use axum::http::{HeaderMap, StatusCode};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -76,14 +80,29 @@ pub(crate) struct TokenRequest<'a> {
     pub tenant: &'a str,
     pub client_id: &'a str,
     pub lifetime_secs: i64,
+    /// The user an application acts for (the on-behalf-of exchange); `None` for the
+    /// application itself.
+    pub user: Option<&'a TokenUser>,
+}
+
+/// The user of a delegated token, as the exchange read them from the assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TokenUser {
+    /// `upn`: what ARM's `systemData.createdBy` shows for a user.
+    pub upn: String,
+    /// `name`, when the assertion had one.
+    pub name: Option<String>,
+    /// `oid`: the user's object id, or their `sub` when the assertion had no `oid`.
+    pub oid: String,
 }
 
 /// A signed access token with the claims Entra ID puts in app tokens (tools peek at
-/// `appid`, `oid`, `tid`), and its `exp`.
+/// `appid`, `oid`, `tid`) or, for a user, in delegated ones (`idtyp: user`, `upn`, `name`,
+/// `scp`), and its `exp`.
 pub(crate) fn issue(key: &SigningKey, req: &TokenRequest<'_>, now: OffsetDateTime) -> (String, OffsetDateTime) {
     let iat = now.unix_timestamp();
     let exp = iat.saturating_add(req.lifetime_secs);
-    let claims = json!({
+    let mut claims = json!({
         "aud": req.audience,
         "iss": req.issuer,
         "iat": iat,
@@ -97,8 +116,63 @@ pub(crate) fn issue(key: &SigningKey, req: &TokenRequest<'_>, now: OffsetDateTim
         "tid": req.tenant,
         "ver": "1.0",
     });
+    if let (Some(user), Some(c)) = (req.user, claims.as_object_mut()) {
+        c.insert("idtyp".into(), "user".into());
+        c.insert("upn".into(), user.upn.as_str().into());
+        c.insert("unique_name".into(), user.upn.as_str().into());
+        c.insert("name".into(), user.name.as_deref().unwrap_or(&user.upn).into());
+        c.insert("oid".into(), user.oid.as_str().into());
+        c.insert("sub".into(), user.oid.as_str().into());
+        c.insert("scp".into(), "user_impersonation".into());
+    }
     let expires = OffsetDateTime::from_unix_timestamp(exp).unwrap_or(now);
     (key.sign(&claims), expires)
+}
+
+/// Who made a request, as ARM's `systemData` names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Principal {
+    /// `createdBy`: a user's UPN, an application's id.
+    pub name: String,
+    /// `createdByType`: `User` or `Application`.
+    pub kind: &'static str,
+}
+
+impl Principal {
+    /// The resource provider itself (the home replica it adds).
+    pub fn resource_provider() -> Self {
+        Self { name: crate::assumptions::APPLICATION_PRINCIPAL.to_owned(), kind: "Application" }
+    }
+
+    /// The one fixed user of seeds, and of tokens that say neither (issued by an older
+    /// emulator before a restart).
+    pub fn seed_user() -> Self {
+        Self { name: crate::assumptions::USER_PRINCIPAL.to_owned(), kind: "User" }
+    }
+
+    /// A seed's `createdByType`: `Application` is the resource provider, anything else the user.
+    pub fn from_seed(created_by_type: &str) -> Self {
+        if created_by_type == "Application" {
+            Self::resource_provider()
+        } else {
+            Self::seed_user()
+        }
+    }
+
+    /// The caller a token's claims name: `idtyp: user` tokens their `upn` (or
+    /// `unique_name`), application tokens their `appid`, as real ARM records them.
+    pub fn from_claims(claims: &Value) -> Self {
+        let text = |k: &str| claims.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+        if text("idtyp") == Some("user") {
+            if let Some(upn) = text("upn").or_else(|| text("unique_name")) {
+                return Self { name: upn.to_owned(), kind: "User" };
+            }
+        }
+        match text("appid").or_else(|| text("azp")) {
+            Some(app) => Self { name: app.to_owned(), kind: "Application" },
+            None => Self::seed_user(),
+        }
+    }
 }
 
 /// Why a request was refused.
@@ -110,8 +184,8 @@ pub(crate) enum Refusal {
     Expired { exp: OffsetDateTime, now: OffsetDateTime },
 }
 
-/// Checks the request's `Authorization: Bearer` token.
-pub(crate) fn check(headers: &HeaderMap, key: &SigningKey, now: OffsetDateTime) -> Result<(), Refusal> {
+/// Checks the request's `Authorization: Bearer` token; names who it is for.
+pub(crate) fn check(headers: &HeaderMap, key: &SigningKey, now: OffsetDateTime) -> Result<Principal, Refusal> {
     let Some(value) = headers.get("authorization") else {
         return Err(Refusal::Missing);
     };
@@ -130,7 +204,7 @@ pub(crate) fn check(headers: &HeaderMap, key: &SigningKey, now: OffsetDateTime) 
     if exp <= now {
         return Err(Refusal::Expired { exp, now });
     }
-    Ok(())
+    Ok(Principal::from_claims(&claims))
 }
 
 /// .NET's `G` format in en-US (`6/15/2026 8:22:51 AM`), which ARM's expiry message uses.
@@ -207,6 +281,7 @@ mod tests {
             tenant: "t",
             client_id: "app",
             lifetime_secs,
+            user: None,
         }
     }
 
@@ -216,7 +291,7 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let (token, exp) = issue(&key, &request(60), now);
         assert_eq!(exp.unix_timestamp(), now.unix_timestamp() + 60);
-        assert_eq!(check(&bearer(&token), &key, now), Ok(()));
+        assert_eq!(check(&bearer(&token), &key, now), Ok(Principal { name: "app".into(), kind: "Application" }));
         assert_eq!(check(&HeaderMap::new(), &key, now), Err(Refusal::Missing));
         let mut basic = HeaderMap::new();
         basic.insert("authorization", "Basic dXNlcjpwdw==".parse().unwrap());
@@ -229,6 +304,35 @@ mod tests {
         let parts: Vec<&str> = token.split('.').collect();
         let forged = URL_SAFE_NO_PAD.encode(r#"{"exp":99999999999}"#);
         assert_eq!(check(&bearer(&format!("{}.{forged}.{}", parts[0], parts[2])), &key, now), Err(Refusal::Invalid));
+    }
+
+    #[test]
+    fn a_delegated_token_names_its_user() {
+        let key = SigningKey::generate();
+        let now = OffsetDateTime::now_utc();
+        let user = TokenUser { upn: "alice@example.com".into(), name: Some("Alice".into()), oid: "u-1".into() };
+        let (token, _) = issue(&key, &TokenRequest { user: Some(&user), ..request(60) }, now);
+        let claims = key.verify(&token).unwrap();
+        assert_eq!(claims["idtyp"], "user");
+        assert_eq!(claims["upn"], "alice@example.com");
+        assert_eq!(claims["name"], "Alice");
+        assert_eq!(claims["oid"], "u-1");
+        assert_eq!(claims["appid"], "app", "the application that acts for the user");
+        assert_eq!(check(&bearer(&token), &key, now), Ok(Principal { name: "alice@example.com".into(), kind: "User" }));
+    }
+
+    #[test]
+    fn principals_as_systemdata_names_them() {
+        let p = |c: Value| Principal::from_claims(&c);
+        assert_eq!(p(json!({"idtyp": "user", "upn": "a@b", "appid": "x"})).kind, "User");
+        assert_eq!(p(json!({"idtyp": "user", "unique_name": "a@b"})).name, "a@b");
+        assert_eq!(
+            p(json!({"idtyp": "app", "appid": "x", "upn": "a@b"})),
+            Principal { name: "x".into(), kind: "Application" }
+        );
+        assert_eq!(p(json!({"exp": 1})), Principal::seed_user(), "a token naming no one");
+        assert_eq!(Principal::from_seed("Application"), Principal::resource_provider());
+        assert_eq!(Principal::from_seed("User"), Principal::seed_user());
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl TokenCredential for EmulatorCredential {
         if let Some(cached) = cache.as_ref().filter(|c| !needs_refresh(c, now)) {
             return Ok(cached.token.clone());
         }
-        let issued = self.emu.issue_token(&audience(scopes), &self.issuer, DEMO_TENANT_ID, CLIENT_ID);
+        let issued = self.emu.issue_token(&audience(scopes), &self.issuer, DEMO_TENANT_ID, CLIENT_ID, None);
         let token = AccessToken::new(Secret::new(issued.token), issued.expires_on);
         *cache = Some(Cached { token: token.clone(), lifetime: Duration::seconds(issued.lifetime_secs) });
         Ok(token)

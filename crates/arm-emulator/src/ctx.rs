@@ -19,6 +19,8 @@ pub(crate) struct Ctx {
     pub api_version: String,
     pub query: Vec<(String, String)>,
     pub body: Bytes,
+    /// Who is asking (from the bearer token), for `systemData`.
+    pub caller: crate::auth::Principal,
 }
 
 /// Request extension set by the HTTPS listener, so URLs we emit say `https`.

@@ -31,6 +31,9 @@ pub(crate) async fn handle(State(emu): State<Emulator>, req: Request) -> Respons
     }
     let query: Vec<(String, String)> =
         parts.uri.query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    // Set by `envelope.rs` once the token checked out; ARM routes are not served without it.
+    let caller =
+        parts.extensions.get::<crate::auth::Principal>().cloned().unwrap_or_else(crate::auth::Principal::seed_user);
     let ctx = Ctx {
         emu,
         method: parts.method,
@@ -39,6 +42,7 @@ pub(crate) async fn handle(State(emu): State<Emulator>, req: Request) -> Respons
         api_version: String::new(),
         query,
         body,
+        caller,
     };
     dispatch(ctx).unwrap_or_else(IntoResponse::into_response)
 }

@@ -7,6 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::assumptions as a;
+use crate::auth::Principal;
 
 pub(crate) const REGISTRY_TYPE: &str = "Microsoft.ContainerRegistry/registries";
 pub(crate) const REPLICATION_TYPE: &str = "Microsoft.ContainerRegistry/registries/replications";
@@ -29,20 +30,20 @@ pub(crate) fn replication_id(registry_id: &str, rep: &str) -> String {
     format!("{registry_id}/replications/{rep}")
 }
 
-/// `createdByType` is `User` or `Application` (the RP-made home replica).
-pub(crate) fn system_data(created_by_type: &str, at: &str) -> Value {
-    let who = if created_by_type == "Application" { a::APPLICATION_PRINCIPAL } else { a::USER_PRINCIPAL };
+/// Created (and last modified) by `by`: the caller of the write, or the RP for the home
+/// replica it adds.
+pub(crate) fn system_data(by: &Principal, at: &str) -> Value {
     json!({
-        "createdBy": who, "createdByType": created_by_type, "createdAt": at,
-        "lastModifiedBy": who, "lastModifiedByType": created_by_type, "lastModifiedAt": at,
+        "createdBy": by.name, "createdByType": by.kind, "createdAt": at,
+        "lastModifiedBy": by.name, "lastModifiedByType": by.kind, "lastModifiedAt": at,
     })
 }
 
-/// Marks a document as modified by the user now.
-pub(crate) fn touch(doc: &mut Value, at: &str) {
+/// Marks a document as modified by `by` now.
+pub(crate) fn touch(doc: &mut Value, at: &str, by: &Principal) {
     if let Some(sd) = doc.get_mut("systemData").and_then(Value::as_object_mut) {
-        sd.insert("lastModifiedBy".into(), a::USER_PRINCIPAL.into());
-        sd.insert("lastModifiedByType".into(), "User".into());
+        sd.insert("lastModifiedBy".into(), by.name.as_str().into());
+        sd.insert("lastModifiedByType".into(), by.kind.into());
         sd.insert("lastModifiedAt".into(), at.into());
     }
 }
@@ -59,7 +60,7 @@ pub(crate) struct NewReplica<'a> {
     pub tags: Map<String, Value>,
     pub region_endpoint_enabled: bool,
     pub zone_redundancy: &'a str,
-    pub created_by_type: &'a str,
+    pub created_by: &'a Principal,
     pub provisioning_state: &'a str,
 }
 
@@ -70,7 +71,7 @@ pub(crate) fn replica(r: NewReplica<'_>, at: &str) -> Value {
         "type": REPLICATION_TYPE,
         "location": r.location,
         "tags": tags_value(&r.tags),
-        "systemData": system_data(r.created_by_type, at),
+        "systemData": system_data(r.created_by, at),
         "properties": {
             "provisioningState": r.provisioning_state,
             "status": status_for(r.provisioning_state, None, at),
@@ -125,6 +126,7 @@ pub(crate) struct NewRegistry<'a> {
     pub location: &'a str,
     pub sku: &'a str,
     pub tags: Map<String, Value>,
+    pub created_by: &'a Principal,
 }
 
 pub(crate) fn registry(r: NewRegistry<'_>, at: &str) -> Value {
@@ -135,7 +137,7 @@ pub(crate) fn registry(r: NewRegistry<'_>, at: &str) -> Value {
         "location": r.location,
         "tags": tags_value(&r.tags),
         "sku": { "name": r.sku, "tier": r.sku },
-        "systemData": system_data("User", at),
+        "systemData": system_data(r.created_by, at),
         "properties": {
             "loginServer": format!("{}.azurecr.io", r.name.to_ascii_lowercase()),
             "creationDate": at,

@@ -184,10 +184,18 @@ impl Emulator {
         &self.inner.key
     }
 
-    /// Signs a token with the lifetime in force and counts it.
-    pub(crate) fn issue_token(&self, audience: &str, issuer: &str, tenant: &str, client_id: &str) -> IssuedToken {
+    /// Signs a token with the lifetime in force and counts it: the application's own, or
+    /// with `user` one for the user it acts for (on-behalf-of).
+    pub(crate) fn issue_token(
+        &self,
+        audience: &str,
+        issuer: &str,
+        tenant: &str,
+        client_id: &str,
+        user: Option<&crate::auth::TokenUser>,
+    ) -> IssuedToken {
         let lifetime_secs = i64::try_from(self.token_lifetime().as_secs()).unwrap_or(i64::MAX);
-        let req = TokenRequest { audience, issuer, tenant, client_id, lifetime_secs };
+        let req = TokenRequest { audience, issuer, tenant, client_id, lifetime_secs, user };
         let (token, expires_on) = crate::auth::issue(&self.inner.key, &req, time::OffsetDateTime::now_utc());
         lock(&self.inner.requests).tokens_issued += 1;
         IssuedToken { token, expires_on, lifetime_secs }
@@ -263,6 +271,7 @@ impl Emulator {
             return false;
         };
         let tags = replica.tags.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+        let created_by = crate::auth::Principal::from_seed(&replica.created_by_type);
         let new = crate::docs::NewReplica {
             registry_id: reg.id(),
             name: &replica.name,
@@ -270,7 +279,7 @@ impl Emulator {
             tags,
             region_endpoint_enabled: replica.region_endpoint_enabled,
             zone_redundancy: &replica.zone_redundancy,
-            created_by_type: &replica.created_by_type,
+            created_by: &created_by,
             provisioning_state: &replica.provisioning_state,
         };
         let doc = crate::docs::replica(new, &crate::docs::now());

@@ -19,7 +19,7 @@ use crate::throttle::{Kind, Verdict};
 
 pub(crate) const ADMIN_PREFIX: &str = "/_emulator";
 
-pub(crate) async fn arm_envelope(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
+pub(crate) async fn arm_envelope(State(emu): State<Emulator>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path.starts_with(ADMIN_PREFIX) || crate::identity::route(path).is_some() {
         return next.run(req).await;
@@ -32,7 +32,11 @@ pub(crate) async fn arm_envelope(State(emu): State<Emulator>, req: Request, next
     let mut remaining = None;
     let mut resp = match authenticate(&emu, &req) {
         Err(e) => e.into_response(),
-        Ok(()) => faulted_or_served(&emu, req, next, &mut remaining).await,
+        Ok(principal) => {
+            // For the handlers' `systemData` (`dispatch.rs` puts it in the `Ctx`).
+            req.extensions_mut().insert(principal);
+            faulted_or_served(&emu, req, next, &mut remaining).await
+        }
     };
 
     add_arm_headers(resp.headers_mut(), &method, correlation, client_request_id);
@@ -48,8 +52,8 @@ pub(crate) async fn arm_envelope(State(emu): State<Emulator>, req: Request, next
 }
 
 /// ARM authenticates before anything else happens to a request (faults and
-/// throttling included): a refused request costs no quota.
-fn authenticate(emu: &Emulator, req: &Request) -> Result<(), ArmError> {
+/// throttling included): a refused request costs no quota. Names the caller.
+fn authenticate(emu: &Emulator, req: &Request) -> Result<crate::auth::Principal, ArmError> {
     crate::auth::check(req.headers(), emu.key(), time::OffsetDateTime::now_utc()).map_err(|refusal| {
         emu.record_auth_refused();
         let login = format!("{}/", crate::ctx::base_url(req.headers(), req.extensions()));

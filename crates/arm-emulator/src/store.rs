@@ -127,13 +127,16 @@ impl Store {
         let id = docs::registry_id(&reg.subscription_id, &reg.resource_group, &reg.name);
         let tags = reg.tags.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
         let location = crate::regions::normalize(&reg.location);
-        let doc =
-            docs::registry(NewRegistry { id: &id, name: &reg.name, location: &location, sku: &reg.sku, tags }, at);
+        let seed_user = crate::auth::Principal::seed_user();
+        let new =
+            NewRegistry { id: &id, name: &reg.name, location: &location, sku: &reg.sku, tags, created_by: &seed_user };
+        let doc = docs::registry(new, at);
         let replicas = reg
             .replicas
             .iter()
             .map(|r| {
                 let tags = r.tags.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+                let created_by = crate::auth::Principal::from_seed(&r.created_by_type);
                 let new = NewReplica {
                     registry_id: &id,
                     name: &r.name,
@@ -141,7 +144,7 @@ impl Store {
                     tags,
                     region_endpoint_enabled: r.region_endpoint_enabled,
                     zone_redundancy: &r.zone_redundancy,
-                    created_by_type: &r.created_by_type,
+                    created_by: &created_by,
                     provisioning_state: &r.provisioning_state,
                 };
                 ReplicaEntry { doc: docs::replica(new, at), active_op: None }

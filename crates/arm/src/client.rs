@@ -150,6 +150,15 @@ impl ArmClient {
         c
     }
 
+    /// This client authenticating with `auth` instead (a signed-in user's own ARM token, so ARM
+    /// records the user as the caller): the same endpoint, options, HTTP connections, counters,
+    /// client-side throttle and correlation.
+    pub fn with_auth(&self, auth: Auth) -> Self {
+        let mut c = self.clone();
+        c.auth = auth;
+        c
+    }
+
     /// ARM's `x-ms-request-id` of the latest answer to a [`correlated`](Self::correlated) client.
     pub fn last_request_id(&self) -> Option<String> {
         let c = self.correlation.as_ref()?;

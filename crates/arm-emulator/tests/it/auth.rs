@@ -133,3 +133,67 @@ async fn the_credential_caches_and_renews_before_expiry() {
     let r = get_as(&env, Some(&format!("Bearer {}", renewed.token.secret()))).await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// A user's token for the application "portal", as its OpenID provider signed it (the
+/// emulator does not check that signature).
+fn user_assertion(user: &str) -> String {
+    use base64::Engine;
+    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let exp = time::OffsetDateTime::now_utc().unix_timestamp() + 600;
+    let claims = json!({"aud": "api://portal", "exp": exp, "sub": format!("sub-{user}"), "preferred_username": user});
+    format!("{}.{}.c2ln", b64(&json!({"alg": "RS256"})), b64(&claims))
+}
+
+#[tokio::test]
+async fn writes_record_their_caller_in_system_data() {
+    let env = start().await;
+    // The application's own token (client credentials): systemData names the application.
+    let app = endpoint_token(&env).await;
+    let app_auth = format!("Bearer {}", app["access_token"].as_str().unwrap());
+    let body = json!({"location": "japaneast"}).to_string();
+    let put = env.send_as(Some(&app_auth), Method::PUT, &with_api(&replication_path("japaneast")), Some(&body)).await;
+    assert_eq!(put.status, 201, "{}", put.text);
+    assert_eq!(put.body["systemData"]["createdBy"], "app1");
+    assert_eq!(put.body["systemData"]["createdByType"], "Application");
+
+    // On behalf of alice: the exchange turns her token for the portal into an ARM token of hers.
+    let assertion = user_assertion("alice");
+    let form = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+        ("client_id", "portal"),
+        ("client_secret", "s"),
+        ("assertion", assertion.as_str()),
+        ("requested_token_use", "on_behalf_of"),
+        ("scope", "https://management.azure.com/.default"),
+    ];
+    let url = format!("{}/{DEMO_TENANT_ID}/oauth2/v2.0/token", env.base);
+    let obo: Value = env.http.post(url).form(&form).send().await.unwrap().json().await.unwrap();
+    let alice = format!("Bearer {}", obo["access_token"].as_str().expect("an access token"));
+    let body = json!({"location": "westeurope"}).to_string();
+    let put = env.send_as(Some(&alice), Method::PUT, &with_api(&replication_path("westeurope")), Some(&body)).await;
+    assert_eq!(put.status, 201, "{}", put.text);
+    let sd = &put.body["systemData"];
+    assert_eq!((sd["createdBy"].as_str(), sd["createdByType"].as_str()), (Some("alice"), Some("User")));
+    assert_eq!((sd["lastModifiedBy"].as_str(), sd["lastModifiedByType"].as_str()), (Some("alice"), Some("User")));
+
+    // An update by alice of the application's replica: created by one, last modified by the other.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let _ = env.poll_async(put.header("azure-asyncoperation").unwrap()).await;
+    let patch = json!({"tags": {"by": "alice"}}).to_string();
+    let path = with_api(&replication_path("japaneast"));
+    let mut updated = env.send_as(Some(&alice), Method::PATCH, &path, Some(&patch)).await;
+    for _ in 0..100 {
+        if updated.status != 409 {
+            break; // the create may still be running
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        updated = env.send_as(Some(&alice), Method::PATCH, &path, Some(&patch)).await;
+    }
+    assert_eq!(updated.status, 201, "{}", updated.text);
+    let sd = &updated.body["systemData"];
+    assert_eq!((sd["createdBy"].as_str(), sd["lastModifiedBy"].as_str()), (Some("app1"), Some("alice")));
+    assert_eq!((sd["createdByType"].as_str(), sd["lastModifiedByType"].as_str()), (Some("Application"), Some("User")));
+    // The home replica the RP added is still the RP's.
+    let home = env.get(&replication_path("eastus")).await;
+    assert_eq!(home.body["systemData"]["createdBy"], "ContainerRegistry");
+}

@@ -29,7 +29,9 @@ async fn create_replica_journey_from_the_docs() {
     // The real RP sends only a timestamp while creating (arm-facts §2.1).
     assert!(put.body["properties"]["status"]["timestamp"].is_string());
     assert!(put.body["properties"]["status"].get("displayStatus").is_none());
-    assert_eq!(put.body["systemData"]["createdByType"], "User");
+    // The test's token is an application's (client credentials), so ARM records the application.
+    assert_eq!(put.body["systemData"]["createdByType"], "Application");
+    assert_eq!(put.body["systemData"]["createdBy"], "replimap-emulator-credential");
     assert_eq!(put.body["properties"]["regionEndpointEnabled"], true);
     assert_eq!(put.body["properties"]["zoneRedundancy"], "Disabled");
 
@@ -142,7 +144,7 @@ async fn put_on_existing_replica_is_create_or_update() {
     let get = env.get(&path).await;
     assert_eq!(get.body["tags"], json!({"env": "prod"}));
     assert_eq!(get.body["properties"]["status"]["displayStatus"], "Ready");
-    assert_eq!(get.body["systemData"]["lastModifiedByType"], "User");
+    assert_eq!(get.body["systemData"]["lastModifiedByType"], "Application");
 }
 
 #[tokio::test]

@@ -76,7 +76,7 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Respon
             set_sku(&mut entry.doc, &s);
         }
         merge_properties(&mut entry.doc, &props)?;
-        docs::touch(&mut entry.doc, &at);
+        docs::touch(&mut entry.doc, &at, &ctx.caller);
         return Ok(ok(&entry.doc));
     }
 
@@ -93,7 +93,8 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Respon
     }
     let sku = sku.ok_or_else(|| ArmError::invalid_content("'sku' is required"))?;
     let id = docs::registry_id(sub, rg, reg);
-    let mut doc = docs::registry(NewRegistry { id: &id, name: reg, location: &location, sku: &sku, tags }, &at);
+    let new = NewRegistry { id: &id, name: reg, location: &location, sku: &sku, tags, created_by: &ctx.caller };
+    let mut doc = docs::registry(new, &at);
     merge_properties(&mut doc, &props)?;
     store.registries.push(RegistryEntry {
         sub: sub.to_owned(),
@@ -124,7 +125,7 @@ pub(crate) fn patch(ctx: &Ctx, sub: &str, rg: &str, reg: &str) -> ArmResult<Resp
         set_sku(&mut entry.doc, &s);
     }
     merge_properties(&mut entry.doc, &props)?;
-    docs::touch(&mut entry.doc, &docs::now());
+    docs::touch(&mut entry.doc, &docs::now(), &ctx.caller);
     Ok(ok(&entry.doc))
 }
 

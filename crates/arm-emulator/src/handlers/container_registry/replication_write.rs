@@ -115,7 +115,7 @@ pub(crate) fn put(ctx: &Ctx, sub: &str, rg: &str, reg: &str, rep: &str) -> ArmRe
         tags: body.tags.unwrap_or_default(),
         region_endpoint_enabled: body.region_endpoint_enabled.unwrap_or(true),
         zone_redundancy: body.zone_redundancy.as_deref().unwrap_or("Disabled"),
-        created_by_type: "User",
+        created_by: &ctx.caller,
         provisioning_state: "Creating",
     };
     let doc = docs::replica(new, &docs::now());
@@ -152,6 +152,7 @@ fn add_home_replica_if_first(registry: &mut RegistryEntry, new_location: &str) {
     if !registry.replicas.is_empty() || home.eq_ignore_ascii_case(new_location) {
         return;
     }
+    let rp = crate::auth::Principal::resource_provider();
     let new = NewReplica {
         registry_id: registry.id(),
         name: &home,
@@ -159,7 +160,7 @@ fn add_home_replica_if_first(registry: &mut RegistryEntry, new_location: &str) {
         tags: Map::new(),
         region_endpoint_enabled: true,
         zone_redundancy: "Disabled",
-        created_by_type: "Application",
+        created_by: &rp,
         provisioning_state: "Succeeded",
     };
     let doc = docs::replica(new, &docs::now());
@@ -205,7 +206,7 @@ fn start_update(
     }
     replica.active_op = Some(op.clone());
     docs::set_state(&mut replica.doc, "Updating", None, &at);
-    docs::touch(&mut replica.doc, &at);
+    docs::touch(&mut replica.doc, &at, &ctx.caller);
     let url = ctx.url(&format!("{}/operationStatuses/{op}", docs::replication_id(registry_id, rep)));
     Ok(with_async_operation(StatusCode::CREATED, &replica.doc, &url, ctx.retry_after()))
 }

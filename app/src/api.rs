@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{EventSource, MessageEvent, RequestInit, Response};
 
-const API: &str = "/api/v1";
+pub const API: &str = "/api/v1";
 
 /// A failed call, as a sentence for the alert.
 pub type Failure = String;
@@ -79,10 +79,27 @@ pub async fn write(
 /// A page of the audit trail (`AuditPage`: its records, newest first, and the cursor of the
 /// next older page): `search` is `?` and the filters (and `cursor`, `limit`).
 pub async fn audit(search: &str) -> Result<(Vec<AuditRecord>, Option<String>), Failure> {
-    let response = send("GET", &format!("{API}/audit{search}"), None).await?;
-    let text = JsFuture::from(response.text().map_err(|e| describe_js(&e))?).await.map_err(|e| describe_js(&e))?;
-    let page: AuditPage = crate::json::from_str(&text.as_string().unwrap_or_default())?;
+    let value = call("GET", &format!("{API}/audit{search}"), None).await.map_err(|e| e.0)?;
+    let page: AuditPage = serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())?;
     Ok((page.items, page.next_cursor))
+}
+
+/// Whether the portal still knows who this browser is (`GET /api/v1/me` answers other than
+/// 401 `unauthenticated`; no answer counts as yes: the stream's own retry covers an outage).
+pub async fn signed_in() -> bool {
+    !matches!(call("GET", &format!("{API}/me"), None).await, Err((_, Some(ErrorCode::Unauthenticated))))
+}
+
+/// A call whose 2xx answer is JSON, as a JS value (the token page reads it field by field,
+/// which costs less WASM than a serde visitor per answer type); otherwise the error's message
+/// and, when the portal sent its envelope, its code.
+pub async fn call(method: &str, url: &str, body: Option<&str>) -> Result<JsValue, (Failure, Option<ErrorCode>)> {
+    let response = fetch(method, url, body, None).await.map_err(|e| (e, None))?;
+    if !response.ok() {
+        return Err(error_of(&response).await);
+    }
+    let json = response.json().map_err(|e| (describe_js(&e), None))?;
+    JsFuture::from(json).await.map_err(|e| (describe_js(&e), None))
 }
 
 /// A fresh `Idempotency-Key`: `crypto.randomUUID()`, or (outside a secure context, where the

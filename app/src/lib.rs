@@ -1,4 +1,4 @@
-//! The replimap UI (Leptos): the page shell, the app and its one route.
+//! The replimap UI (Leptos): the page shell, the app and its pages.
 //!
 //! Compiled twice: with `ssr` into the server, which renders the page with the hub's data, and with
 //! `hydrate` into the WASM front end (`replimap-frontend`), which takes over the page and
@@ -12,6 +12,8 @@
 mod api;
 pub mod components;
 #[cfg(feature = "hydrate")]
+mod dom;
+#[cfg(feature = "hydrate")]
 mod json;
 #[cfg(feature = "hydrate")]
 mod leaflet;
@@ -21,10 +23,11 @@ pub mod pages;
 pub mod portal;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::MetaTags;
+#[cfg(not(feature = "hydrate"))]
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
 
 use crate::location::Page;
-use crate::pages::activity::ActivityPage;
 use crate::pages::map::MapPage;
 
 /// The HTML document the server wraps around `App`.
@@ -57,30 +60,41 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: metadata and its pages, the map at `/` and the audit trail at
-/// `/activity`. The server renders the app for both and for every unknown path (its 404), so
-/// the page needs no router: the path decides between the map, the activity page and "Page
-/// not found", the query string does the rest.
+/// The application: metadata and its pages, the map at `/`, the audit trail at `/activity`,
+/// the API tokens at `/admin/tokens` and a wall screen's enrolment at `/enroll`. The server
+/// renders the app for each and for every unknown path (its 404), so the page needs no
+/// router: the path decides the page ([`Page`]), the query string does the rest.
+///
+/// The title and the stylesheet are the server's alone: it puts them into the head
+/// (`MetaTags` in [`shell`]), and they never change while a page is open, so the browser has
+/// nothing to do with them. Without leptos_meta's client half (which would look them up in the
+/// head again and keep the title in sync) the WASM is 3.8 KB (brotli) smaller; they render
+/// nothing into the body, so hydration walks the same nodes either way.
 #[component]
 pub fn App() -> impl IntoView {
-    use leptos::either::EitherOf3;
+    use leptos::either::Either;
+    #[cfg(not(feature = "hydrate"))]
     provide_meta_context();
-    let (title, page) = match location::provide().page() {
-        Page::Map => ("replimap · ACR geo-replication", EitherOf3::A(view! { <MapPage/> })),
-        Page::Activity => ("replimap · Activity", EitherOf3::B(view! { <ActivityPage/> })),
-        Page::NotFound => (
-            "replimap · ACR geo-replication",
-            EitherOf3::C(view! {
-                <main class="not-found">
-                    <h1>"Page not found."</h1>
-                    <p><a href="/">"Open the console"</a></p>
-                </main>
-            }),
-        ),
+    let page = location::provide().page();
+    let title = match page {
+        Page::Map | Page::NotFound => "replimap · ACR geo-replication",
+        Page::Activity => "replimap · Activity",
+        Page::Tokens => "replimap · API tokens",
+        Page::Enroll => "replimap · Enroll a wall screen",
     };
-    view! {
+    // Either, not `into_any`: a type-erased view is compiled once more for asynchronous
+    // hydration, which these pages never use.
+    let view = match page {
+        Page::Map => Either::Left(view! { <MapPage/> }),
+        other => Either::Right(pages::server_page(other)),
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let view = view! {
         <Stylesheet id="leptos" href="/pkg/replimap.css"/>
         <Title text=title/>
-        {page}
-    }
+        {view}
+    };
+    #[cfg(feature = "hydrate")]
+    let _ = title;
+    view
 }

@@ -1,8 +1,9 @@
 //! The page's query string (`?registry=…&kiosk&cycle=…`) as a signal, and navigation that
 //! keeps it in the browser's history.
 //!
-//! The console is two pages, the map (`/`) and the activity log (`/activity`), that link to
-//! each other with plain links; within a page, a router would only parse the query and push
+//! The console is a few pages, the map (`/`), the activity log (`/activity`), the API tokens
+//! (`/admin/tokens`) and a wall screen's enrolment (`/enroll`), that link to each other with
+//! plain links; within a page, a router would only parse the query and push
 //! history entries;
 //! leptos_router does that through type-erased route views, which compile every view of the
 //! page a second time for asynchronous hydration: about a sixth of the WASM. This module is
@@ -79,6 +80,10 @@ pub enum Page {
     Map,
     /// `/activity`: the audit trail.
     Activity,
+    /// `/admin/tokens`: API tokens (admins).
+    Tokens,
+    /// `/enroll`: a wall screen trades an API token for a device session.
+    Enroll,
     /// Any other path: the server's 404.
     NotFound,
 }
@@ -89,6 +94,8 @@ impl Page {
         match path {
             "/" => Self::Map,
             "/activity" => Self::Activity,
+            "/admin/tokens" => Self::Tokens,
+            "/enroll" => Self::Enroll,
             _ => Self::NotFound,
         }
     }
@@ -97,6 +104,8 @@ impl Page {
     pub fn path(self) -> &'static str {
         match self {
             Self::Activity => "/activity",
+            Self::Tokens => "/admin/tokens",
+            Self::Enroll => "/enroll",
             Self::Map | Self::NotFound => "/",
         }
     }
@@ -253,6 +262,9 @@ mod tests {
     fn the_path_names_the_page() {
         assert_eq!(Page::of("/"), Page::Map);
         assert_eq!(Page::of("/activity"), Page::Activity);
+        for page in [Page::Map, Page::Activity, Page::Tokens, Page::Enroll] {
+            assert_eq!(Page::of(page.path()), page);
+        }
         assert_eq!(Page::of("/nope"), Page::NotFound);
     }
 

@@ -8,6 +8,7 @@
 use leptos::prelude::*;
 use replimap_types::{CreateReplication, PageData, RegionName, UiSettings, UpdateReplication};
 
+use crate::model::access::{self, Grants};
 use crate::model::audit::Recent;
 use crate::model::{Model, Pending, StreamStatus};
 
@@ -73,17 +74,29 @@ pub struct Portal {
     pub settings: StoredValue<UiSettings>,
     /// Wall-screen mode: read-only, no chrome.
     pub kiosk: bool,
+    /// The grants of whoever the page was rendered for (`None`: nobody signed in).
+    pub grants: StoredValue<Grants>,
+    /// Why the selected registry's replicas cannot be written here ("Your role on acrprod is
+    /// viewer"), or `None` when they can: write controls are disabled with this reason.
+    pub denied: Memo<Option<String>>,
+    /// Whether `denied` holds a reason: the `disabled` of every write control (one signal
+    /// type for all of them, so their attribute code is compiled once).
+    pub read_only: Memo<bool>,
 }
 
 impl Portal {
-    /// Signals holding `data`, showing the registry named `wanted`.
-    pub fn new(data: PageData, wanted: Option<String>, kiosk: bool) -> Self {
+    /// Signals holding `data`, showing the registry named `wanted` to someone with `grants`.
+    pub fn new(data: PageData, grants: Grants, wanted: Option<String>, kiosk: bool) -> Self {
         let mut model = Model { wanted, stuck_after_ms: ms(data.settings.stuck_after_secs), ..Model::default() };
         model.set_regions(data.regions);
         model.registries = data.registries;
         model.loaded = data.loaded;
+        let grants = StoredValue::new(grants);
+        let model = RwSignal::new(model);
+        let denied = Memo::new(move |_| refusal(model, grants));
+        let read_only = Memo::new(move |_| denied.with(Option::is_some));
         Self {
-            model: RwSignal::new(model),
+            model,
             stream: RwSignal::new(StreamStatus::default()),
             alert: RwSignal::new(None),
             dialog: RwSignal::new(None),
@@ -95,7 +108,16 @@ impl Portal {
             emulated: RwSignal::new(data.emulated),
             settings: StoredValue::new(data.settings),
             kiosk,
+            grants,
+            denied,
+            read_only,
         }
+    }
+
+    /// Why `doing` ("adding a replica") is refused on the selected registry, as a sentence;
+    /// `None` when it is allowed. Tracked: controls follow the registry selection.
+    pub fn why_not(&self, doing: &str) -> Option<String> {
+        self.denied.with(|d| d.as_deref().map(|d| access::because(d, doing)))
     }
 
     /// Opens the dialog of a region (a marker was clicked or a row action pressed) and
@@ -155,6 +177,11 @@ impl Portal {
         name: replimap_types::ReplicationName,
         pending: Pending,
     ) {
+        // The controls are disabled; this is for a write started before the page knew.
+        if let Some(why) = self.denied.get_untracked() {
+            self.alert.set(Some(access::because(&why, "changing replicas")));
+            return;
+        }
         #[cfg(feature = "hydrate")]
         let fresh = crate::api::idempotency_key;
         #[cfg(not(feature = "hydrate"))]
@@ -255,7 +282,17 @@ impl Portal {
                         this.stream.set(StreamStatus::Live);
                     }
                 }
-                StreamMessage::Lost => this.stream.set(StreamStatus::Reconnecting),
+                // Once signed out, every attempt fails the same way until someone signs in.
+                StreamMessage::Lost if this.stream.get_untracked() == StreamStatus::SignedOut => {}
+                StreamMessage::Lost => {
+                    this.stream.set(StreamStatus::Reconnecting);
+                    // An EventSource does not tell a 401 from an outage: ask.
+                    leptos::task::spawn_local(async move {
+                        if !crate::api::signed_in().await {
+                            this.stream.set(StreamStatus::SignedOut);
+                        }
+                    });
+                }
                 StreamMessage::Event(event) => {
                     if this.stream.get_untracked() != StreamStatus::Live {
                         this.stream.set(StreamStatus::Live);
@@ -329,6 +366,11 @@ impl Portal {
             self.alert.set(Some(message));
         }
     }
+}
+
+/// Why the identity may not write to the selected registry ("Your role on acrprod is viewer").
+fn refusal(model: RwSignal<Model>, grants: StoredValue<Grants>) -> Option<String> {
+    model.with(|m| grants.with_value(|g| access::refusal(g.as_deref(), m.selected_registry().map(|r| &r.key))))
 }
 
 fn ms(secs: u64) -> i64 {

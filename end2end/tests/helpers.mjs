@@ -11,7 +11,12 @@
 // `#stream-status[data-state]`, `#stream-banner`, kiosk `main#kiosk[data-registry]`, the card's
 // `[data-field=recent]` ("Recent actions here", `a.all-activity`), `a#activity-link`; the activity
 // page's `form#activity-filters`, `#activity-rows tr#audit-{id}[data-outcome]`,
-// `#activity-status`, `#activity-empty`, `a#export-csv`, `a#export-jsonl`, `a#map-link`.
+// `#activity-status`, `#activity-empty`, `a#export-csv`, `a#export-jsonl`, `a#map-link`; who is
+// signed in, on every page: `#me[data-role]` (`.me-name`, `.me-role`, `.me-note`, `a#tokens-link`,
+// `form#sign-out`, `a#sign-in`), and why writes are disabled: `#write-denied`, `#dialog-denied`;
+// the API tokens page's `#tokens-refused`, `form#token-form`, `#token-created` with
+// `input#token-secret` and `button#copy-secret`, `#token-rows tr#token-{id}[data-state]` with
+// `button[data-revoke]`, `#tokens-status`, `#tokens-empty`; `form#enroll-form` on /enroll.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -71,13 +76,34 @@ const LAUNCH_ARGS = [
   '--disable-sync',
 ];
 
-/** Debian's Chromium, headless; no browser download. */
-export function launch() {
-  return chromium.launch({
+/**
+ * In every page: a Content-Security-Policy violation becomes a console error, which
+ * `PortalPage` records as it records any other, so a journey fails on one (the portal's CSP
+ * must let everything the console does work).
+ */
+function reportCspViolations() {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(`securitypolicyviolation: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile || e.documentURI}:${e.lineNumber})`);
+  });
+}
+
+/**
+ * Debian's Chromium, headless; no browser download. Every context it makes reports CSP
+ * violations (`reportCspViolations`).
+ */
+export async function launch() {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: LAUNCH_ARGS,
     headless: true,
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await context.addInitScript(reportCspViolations);
+    return context;
+  };
+  return browser;
 }
 
 /** Resolves after `ms` (for pacing load generators only; tests wait for conditions). */

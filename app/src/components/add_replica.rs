@@ -4,9 +4,11 @@
 
 use leptos::prelude::*;
 
+use crate::components::denied::{note, WRITES};
 use crate::portal::{Portal, Step};
 
-/// `<form id="add-replica">` with `select#add-region`.
+/// `<form id="add-replica">` with `select#add-region`, and `#write-denied`: why it and the
+/// table's row actions are disabled, when the identity may not write to the registry.
 #[component]
 pub fn AddReplica(portal: Portal) -> impl IntoView {
     let regions = Memo::new(move |_| {
@@ -37,7 +39,11 @@ pub fn AddReplica(portal: Portal) -> impl IntoView {
         view! {
             <form id="add-replica" on:submit=submit>
                 <label for="add-region">"Add a replica in"</label>
-                <select id="add-region" on:change=move |ev| choice.set(event_target_value(&ev))>
+                <select
+                    id="add-region"
+                    disabled=portal.read_only
+                    on:change=move |ev| choice.set(event_target_value(&ev))
+                >
                     {move || {
                         regions
                             .get()
@@ -49,7 +55,10 @@ pub fn AddReplica(portal: Portal) -> impl IntoView {
                             .collect_view()
                     }}
                 </select>
-                <button type="submit" disabled=move || regions.with(Vec::is_empty)>"Add replica…"</button>
+                <button type="submit" disabled=move || regions.with(Vec::is_empty) || portal.read_only.get()>
+                    "Add replica…"
+                </button>
+                {note(portal, "write-denied", WRITES)}
             </form>
         }
     })

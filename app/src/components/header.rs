@@ -1,14 +1,16 @@
-//! The page header: the registry picker, the selected registry and the live-stream indicator.
+//! The page header: the registry picker, the selected registry, who is signed in and the
+//! live-stream indicator.
 
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use crate::components::identity::identity;
 use crate::components::registry_picker::RegistryPicker;
 use crate::portal::Portal;
 
 /// `<header id="top">` with `#registry-picker`, `#registry[data-registry]` (resource group,
-/// home region, SKU, login server), `a#activity-link` (the registry's activity page) and
-/// `#stream-status[data-state]`.
+/// home region, SKU, login server), `a#activity-link` (the registry's activity page),
+/// `#stream-status[data-state]` and `#me` (`crate::components::identity`).
 #[component]
 pub fn Header(portal: Portal) -> impl IntoView {
     let model = portal.model;
@@ -59,7 +61,11 @@ pub fn Header(portal: Portal) -> impl IntoView {
         <header id="top">
             // The map holds ~60 focusable markers; keyboard users can jump past them.
             <a class="skip-link" href="#replica-filter">"Skip to the replications table"</a>
-            <h1>"replimap"<span class="subtitle">" · ACR geo-replication"</span></h1>
+            // Who is signed in goes under the title, where the line has room to spare.
+            <div class="brand">
+                <h1>"replimap"<span class="subtitle">" · ACR geo-replication"</span></h1>
+                {identity(portal.grants.get_value(), move || model.with(|m| m.selected_registry().map(|r| r.key.clone())))}
+            </div>
             <RegistryPicker portal/>
             <div class="registry-box">{registry}</div>
             <a

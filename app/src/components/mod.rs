@@ -4,8 +4,10 @@
 pub mod activity;
 pub mod add_replica;
 pub mod alert;
+pub mod denied;
 pub mod dialog;
 pub mod header;
+pub mod identity;
 pub mod kiosk;
 pub mod legend;
 pub mod region_card;

@@ -47,7 +47,8 @@ struct RowState {
 }
 
 /// `<table id="replications">` with `input#replica-filter` above it; one
-/// `<tr data-replication="{name}">` per replica.
+/// `<tr data-replication="{name}">` per replica. The row actions are disabled when the identity
+/// may not write to the registry (the reason is under the table: `#write-denied`).
 #[component]
 pub fn ReplicationTable(portal: Portal) -> impl IntoView {
     let model = portal.model;
@@ -206,6 +207,7 @@ fn row(key: RowKey, portal: Portal) -> impl IntoView {
                     type="button"
                     data-action="edit"
                     aria-label=format!("Edit routing and tags of the replica in {label}")
+                    disabled=portal.read_only
                     on:click=move |_| portal.open(edit_at.clone(), Step::Main)
                 >
                     "Edit"
@@ -217,7 +219,7 @@ fn row(key: RowKey, portal: Portal) -> impl IntoView {
                             class="danger subtle"
                             data-action="delete"
                             aria-label=format!("Delete the replica in {label}")
-                            disabled=move || state.with(|s| s.busy || s.phase == "deleting")
+                            disabled=move || portal.read_only.get() || state.with(|s| s.busy || s.phase == "deleting")
                             on:click=move |_| portal.open(delete_at.clone(), Step::ConfirmDelete)
                         >
                             "Delete"

@@ -1,12 +1,13 @@
 //! The banner that says the live data may be old: the stream is down (reconnecting with
-//! back-off) or has gone quiet (no heartbeat). Present in the DOM only while it applies.
+//! back-off), has gone quiet (no heartbeat), or the portal no longer knows this browser.
+//! Present in the DOM only while it applies.
 
 use leptos::prelude::*;
 
 use crate::model::StreamStatus;
 use crate::portal::Portal;
 
-/// `<div id="stream-banner" role="status" data-state="down|stale">`.
+/// `<div id="stream-banner" role="status" data-state="down|stale|signed-out">`.
 #[component]
 pub fn StreamBanner(portal: Portal) -> impl IntoView {
     let stream = portal.stream;
@@ -18,6 +19,10 @@ pub fn StreamBanner(portal: Portal) -> impl IntoView {
             StreamStatus::Stale => {
                 ("stale", "No word from the server for a while: what you see may be out of date. Reconnecting…")
             }
+            StreamStatus::SignedOut => (
+                "signed-out",
+                "Signed out: the portal no longer knows this browser (its session ended, or its token was revoked or expired). Sign in, or enroll this screen again.",
+            ),
             StreamStatus::Connecting | StreamStatus::Live => return None,
         };
         Some(view! {

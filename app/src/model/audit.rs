@@ -83,6 +83,11 @@ pub fn action_text(action: AuditAction) -> &'static str {
         AuditAction::CreateReplication => "Create replica",
         AuditAction::UpdateReplication => "Update replica",
         AuditAction::DeleteReplication => "Delete replica",
+        AuditAction::CreateToken => "Create API token",
+        AuditAction::RevokeToken => "Revoke API token",
+        AuditAction::SignIn => "Sign in",
+        AuditAction::SignOut => "Sign out",
+        AuditAction::EnrollDevice => "Enroll wall screen",
     }
 }
 
@@ -127,7 +132,8 @@ fn outcome_badge(o: AuditOutcome) -> String {
 }
 
 /// One `<tr id="audit-{id}" data-audit-id data-outcome>` of the log: when (`local`, the time as
-/// the browser shows it, and how long ago), who, from where, what, where (links to the map),
+/// the browser shows it, and how long ago), who (with the role they held, `.role[data-role]`),
+/// from where, what, where (links to the map),
 /// the outcome with ARM's code and message and the ids in a disclosure, and how long it took.
 /// `flash`: it arrived or changed live (`data-flash="true"`, as the map's changes).
 pub fn row_html(r: &AuditRecord, local: &str, now_ms: i64, flash: bool, region_name: &str) -> String {
@@ -157,7 +163,7 @@ pub fn row_html(r: &AuditRecord, local: &str, now_ms: i64, flash: bool, region_n
         concat!(
             r#"<tr id="audit-{id}" data-audit-id="{id}" data-outcome="{o}"{flash}>"#,
             r#"<td><time datetime="{at}">{local}</time> <span class="ago" data-at="{at_ms}">{ago}</span></td>"#,
-            r#"<td>{actor} <span class="ago">{source}</span></td><td>{ip}</td><td>{action}</td>"#,
+            r#"<td>{actor}{role} <span class="ago">{source}</span></td><td>{ip}</td><td>{action}</td>"#,
             r#"<td><a href="{reg_href}">{reg}</a></td><td>{region}</td>"#,
             r#"<td>{badge}{problem}<details><summary>IDs</summary><dl>{ids}</dl></details></td><td>{took}</td></tr>"#
         ),
@@ -169,6 +175,10 @@ pub fn row_html(r: &AuditRecord, local: &str, now_ms: i64, flash: bool, region_n
         at_ms = at,
         ago = ago(now_ms, at),
         actor = esc(&r.actor),
+        role = r.actor_role.as_deref().map_or_else(String::new, |role| {
+            let role = esc(role);
+            format!(r#" <span class="role" data-role="{role}">{role}</span>"#)
+        }),
         source = esc(&r.actor_source),
         ip = esc(&r.client_ip),
         action = action_text(r.action),
@@ -281,11 +291,13 @@ mod tests {
         r.message = Some("<b>no</b> & \"more\"".into());
         r.arm_request_id = Some("arm-1".into());
         r.ended_at = Some("2026-11-30T12:00:02Z".into());
+        r.actor_role = Some("operator".into());
         let html = row_html(&r, "30/11/2026, 13:00:00", 1_796_040_060_000, true, "Japan East");
         for part in [
             r#"<tr id="audit-7" data-audit-id="7" data-outcome="failed" data-flash="true">"#,
             r#"<time datetime="2026-11-30T12:00:00.000Z">30/11/2026, 13:00:00</time>"#,
             r#"<span class="ago" data-at="1796040000000">1 min ago</span>"#,
+            r#"<td>local <span class="role" data-role="operator">operator</span> <span class="ago">local</span></td>"#,
             "<td>127.0.0.1</td><td>Create replica</td>",
             r#"<a href="/?registry=myACR0007">myACR0007</a>"#,
             r#"<a class="region-link" href="/?registry=myACR0007&amp;region=japaneast">Japan East</a>"#,
@@ -297,7 +309,9 @@ mod tests {
             assert!(html.contains(part), "{part}\n in {html}");
         }
         assert!(!html.contains("Operation"), "no operation id, no line");
-        assert!(!row_html(&record(8, "pending"), "", 0, false, "").contains("data-flash"));
+        let plain = row_html(&record(8, "pending"), "", 0, false, "");
+        assert!(!plain.contains("data-flash"));
+        assert!(plain.contains(r#"<td>local <span class="ago">local</span></td>"#), "no role, no badge: {plain}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! in flight, the region view, changes and highlights, and the stream state each have their
 //! own module (`writes`, `region_view`, `changes`, `stream`), re-exported here.
 
+pub mod access;
 pub mod audit;
 mod changes;
 pub mod cli;
@@ -17,6 +18,7 @@ mod region_view;
 mod stream;
 pub mod table;
 pub mod tags;
+pub mod tokens;
 mod vec_map;
 mod writes;
 

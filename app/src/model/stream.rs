@@ -12,6 +12,9 @@ pub enum StreamStatus {
     Stale,
     /// Lost; reconnecting with back-off.
     Reconnecting,
+    /// Lost, and the portal no longer knows this browser (its session ended, its token was
+    /// revoked): reconnecting goes on, but nothing will come until someone signs in again.
+    SignedOut,
 }
 
 impl StreamStatus {
@@ -22,6 +25,7 @@ impl StreamStatus {
             Self::Live => "live",
             Self::Stale => "stale",
             Self::Reconnecting => "reconnecting",
+            Self::SignedOut => "signed-out",
         }
     }
 
@@ -32,6 +36,7 @@ impl StreamStatus {
             Self::Live => "Live",
             Self::Stale => "Stale",
             Self::Reconnecting => "Reconnecting…",
+            Self::SignedOut => "Signed out",
         }
     }
 }

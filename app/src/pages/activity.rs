@@ -19,31 +19,18 @@
 //! the map with that region's card), `#activity-empty` (loading, nothing found, errors),
 //! `button#load-older`, `a#map-link`, `#stream-status[data-state]`.
 
+#[cfg(not(feature = "hydrate"))]
 use leptos::prelude::*;
-
-/// The whole page: one element, filled by the server.
-#[component]
-pub fn ActivityPage() -> impl IntoView {
-    #[cfg(not(feature = "hydrate"))]
-    let html = skeleton();
-    #[cfg(feature = "hydrate")]
-    let html = String::new();
-    // The server's HTML is in the document already: the records, the stream and the clock
-    // start now and live as long as the page.
-    #[cfg(feature = "hydrate")]
-    std::mem::forget(browser::start());
-    view! { <div id="activity-root" inner_html=html></div> }
-}
 
 /// The server's part: everything but the records.
 #[cfg(not(feature = "hydrate"))]
-fn skeleton() -> String {
+pub(super) fn skeleton() -> String {
     use replimap_types::{AuditAction, AuditOutcome};
 
     use crate::model::audit;
 
     let query = crate::location::use_location().query().get_untracked();
-    let data = super::map::page_data();
+    let (data, grants) = super::map::page_data();
     let keys: Vec<_> = data.registries.iter().map(|s| s.registry.key.clone()).collect();
     let filters = audit::api_query(&query, &keys);
     let get = |key: &str| query.get(key).unwrap_or_default();
@@ -57,7 +44,10 @@ fn skeleton() -> String {
     let heads = ["When", "Who", "From", "Action", "Registry", "Region", "Outcome", "Duration"];
     view! {
         <header id="top">
-            <h1>"replimap"<span class="subtitle">" · Activity"</span></h1>
+            <div class="brand">
+                <h1>"replimap"<span class="subtitle">" · Activity"</span></h1>
+                {crate::components::identity::identity(grants, || None)}
+            </div>
             <nav class="registry-box" aria-label="Pages">
                 <a id="map-link" href=audit::map_href(&get("registry"), None)>"← Back to the map"</a>
             </nav>
@@ -120,7 +110,7 @@ fn options(all: &'static str, mut items: Vec<(String, String)>, current: &str) -
 }
 
 #[cfg(feature = "hydrate")]
-mod browser {
+pub(super) mod browser {
     use std::cell::RefCell;
     use std::rc::Rc;
 
@@ -132,6 +122,7 @@ mod browser {
     use web_sys::Element;
 
     use crate::api::{EventStream, Interval, StreamMessage};
+    use crate::dom::{by_id, listen, set_text};
     use crate::location::Query;
     use crate::model::audit::{self, matches, upsert, FILTERS};
     use crate::model::{StreamStatus, FLASH_MS};
@@ -155,25 +146,6 @@ mod browser {
     }
 
     type Shared = Rc<RefCell<Log>>;
-
-    fn by_id(id: &str) -> Option<Element> {
-        web_sys::window()?.document()?.get_element_by_id(id)
-    }
-
-    fn set_text(id: &str, text: &str) {
-        if let Some(el) = by_id(id) {
-            el.set_text_content(Some(text));
-        }
-    }
-
-    fn listen(id: &str, event: &str, f: impl FnMut(web_sys::Event) + 'static) {
-        let f = Closure::<dyn FnMut(web_sys::Event)>::new(f);
-        if let Some(el) = by_id(id) {
-            let _ = el.add_event_listener_with_callback(event, f.as_ref().unchecked_ref());
-        }
-        // The page's elements live as long as the document: so do their listeners.
-        f.forget();
-    }
 
     fn date(s: &str) -> Option<Date> {
         let d = Date::new(&JsValue::from_str(s));
@@ -271,10 +243,7 @@ mod browser {
             ev.prevent_default();
             let mut q = Query::default();
             for key in FILTERS {
-                let value = field(&form, key)
-                    .and_then(|input| Reflect::get(&input, &JsValue::from_str("value")).ok())
-                    .and_then(|v| v.as_string())
-                    .unwrap_or_default();
+                let value = crate::dom::field(&form, key);
                 let value = match key {
                     "since" | "until" => date(&value).map(|d| String::from(d.to_iso_string())).unwrap_or_default(),
                     _ => value,

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use replimap_types::{CreateReplication, Region, ZoneRedundancy};
 
 use super::fields::{Checkbox, TagsField, ROUTING_LABEL, ROUTING_NOTE};
+use crate::components::denied::note;
 use crate::model::{cli, tags::parse_tags};
 use crate::portal::Portal;
 
@@ -48,12 +49,22 @@ pub fn form(region: Region, registry: String, portal: Portal) -> impl IntoView {
             {format!("Creates a replica named {} in {display}. Images are copied in the background; the replica shows as Syncing until it is Ready. Each replica is billed as a Premium registry.", region.name)}
         </p>
         <form id="create-form" on:submit=submit novalidate="">
-            <Checkbox id="create-zone" name="zone-redundancy" label="Zone redundancy" checked=zone disabled=!zoned note=zones_note/>
-            <Checkbox id="create-routing" name="region-endpoint-enabled" label=ROUTING_LABEL checked=routing note=ROUTING_NOTE/>
-            <TagsField id="create-tags" tags parsed/>
+            <fieldset disabled=portal.read_only>
+                <Checkbox id="create-zone" name="zone-redundancy" label="Zone redundancy" checked=zone disabled=!zoned note=zones_note/>
+                <Checkbox id="create-routing" name="region-endpoint-enabled" label=ROUTING_LABEL checked=routing note=ROUTING_NOTE/>
+                <TagsField id="create-tags" tags parsed/>
+            </fieldset>
             {super::command(cmd)}
+            {note(portal, "dialog-denied", "adding a replica")}
             <div class="dialog-actions">
-                <button type="submit" class="primary" data-autofocus="">"Create replica"</button>
+                <button
+                    type="submit"
+                    class="primary"
+                    data-autofocus=""
+                    disabled=portal.read_only
+                >
+                    "Create replica"
+                </button>
                 <button type="button" on:click=move |_| portal.close()>"Cancel"</button>
             </div>
         </form>

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use replimap_types::ReplicationName;
 
+use crate::components::denied::note;
 use crate::model::cli;
 use crate::portal::Portal;
 
@@ -23,11 +24,12 @@ pub fn confirm(
                 {format!("Clients near {title} will be served by another replica of {registry}, further away. The images stay in its other regions. This cannot be undone; a new replica would copy every image again.")}
             </p>
             {super::command(move || cmd.clone())}
+            {note(portal, "dialog-denied", "deleting a replica")}
             <div class="dialog-actions">
                 <button
                     type="button"
                     class="danger"
-                    disabled=deleting
+                    disabled=move || deleting || portal.read_only.get()
                     on:click=move |_| {
                         if let Some(region) = region.clone() {
                             portal.delete(region);

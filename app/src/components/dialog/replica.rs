@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use replimap_types::{Region, ReplicationName, UpdateReplication};
 
 use super::fields::{Checkbox, TagsField, ROUTING_LABEL, ROUTING_NOTE};
+use crate::components::denied::note;
 use crate::model::table::{status_detail, Cells};
 use crate::model::{cli, duration, tags::parse_tags};
 use crate::portal::{DialogTarget, Portal, Step};
@@ -65,6 +66,7 @@ pub fn details(
                 type="button"
                 class="danger subtle"
                 data-action="delete"
+                disabled=portal.read_only
                 on:click=move |_| portal.dialog.set(Some(DialogTarget { region: location.clone(), step: Step::ConfirmDelete }))
             >
                 "Delete replica…"
@@ -77,11 +79,20 @@ pub fn details(
         <Status portal name=name.clone()/>
         <form id="update-form" on:submit=submit novalidate="">
             <h3>"Routing and tags"</h3>
-            <Checkbox id="update-routing" name="region-endpoint-enabled" label=ROUTING_LABEL checked=routing note=ROUTING_NOTE/>
-            <TagsField id="update-tags" tags parsed/>
+            <fieldset disabled=portal.read_only>
+                <Checkbox id="update-routing" name="region-endpoint-enabled" label=ROUTING_LABEL checked=routing note=ROUTING_NOTE/>
+                <TagsField id="update-tags" tags parsed/>
+            </fieldset>
             {super::command(cmd)}
+            {note(portal, "dialog-denied", "changing or deleting a replica")}
             <div class="dialog-actions">
-                <button type="submit" class="primary" disabled=move || !changed.get()>"Save changes"</button>
+                <button
+                    type="submit"
+                    class="primary"
+                    disabled=move || portal.read_only.get() || !changed.get()
+                >
+                    "Save changes"
+                </button>
                 {delete}
                 <button type="button" data-autofocus="" on:click=move |_| portal.close()>"Close"</button>
             </div>

@@ -54,12 +54,23 @@ pub fn now_ms() -> i64 {
 
 impl Attempt {
     /// Records the attempt, or refuses the write when the store cannot.
+    ///
+    /// Every attempt is a write to Azure, so here — after the record, before anything else —
+    /// the caller's role on the registry is checked (`auth::authz`): a refusal is recorded as
+    /// such, and neither ARM nor the identity provider (acting as the user) is asked anything.
     pub async fn begin(state: &AppState, caller: &Caller, draft: Draft) -> AppResult<Self> {
         let correlation_id = uuid::Uuid::new_v4().to_string();
+        let registry = draft.registry.clone();
         let new = NewAudit {
             at_ms: now_ms(),
-            actor: caller.actor.clone(),
-            actor_source: caller.source.clone(),
+            actor: caller.actor().to_owned(),
+            actor_source: caller.source(),
+            // The role that decided: on the registry when the write names one.
+            actor_role: draft
+                .registry
+                .as_ref()
+                .map_or_else(|| caller.strongest_role(), |k| caller.role_on(k))
+                .map(|r| r.as_str().to_owned()),
             client_ip: caller.client_ip.clone(),
             request_id: caller.request_id.clone(),
             correlation_id: correlation_id.clone(),
@@ -72,10 +83,30 @@ impl Attempt {
         let record = state.store.audit_begin(new).await.map_err(|e| unavailable(state, &e))?;
         let id = record.id;
         publish(state, record);
+        if let Some(key) = &registry {
+            if let Err(e) = crate::auth::authz::require(caller, crate::auth::authz::Action::Write, key) {
+                if e.code() == ErrorCode::Forbidden {
+                    state.auth.counters.forbidden.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                complete(state, id, ended(AuditOutcome::Refused, Some((&wire_code(e.code()), e.to_string())))).await;
+                return Err(e);
+            }
+        }
+        // Acting as the user (auth.oidc.act_as_user): the write goes with the person's own ARM
+        // token, or is refused (and recorded so) — never sent with the portal's identity instead.
+        let arm = match crate::auth::obo::delegated_arm(state, caller).await {
+            Ok(Some(user)) => user,
+            Ok(None) => state.arm.clone(),
+            Err(e) => {
+                let message = e.to_string();
+                complete(state, id, ended(AuditOutcome::Refused, Some((&wire_code(e.code()), message)))).await;
+                return Err(e);
+            }
+        };
         Ok(Self {
             state: state.clone(),
             id,
-            arm: state.arm.correlated(&correlation_id),
+            arm: arm.correlated(&correlation_id),
             started: Instant::now(),
             accepted: Default::default(),
         })
@@ -185,4 +216,45 @@ fn unavailable(state: &AppState, e: &StoreError) -> AppError {
 /// An error code as the API spells it (`home_replica`).
 pub fn wire_code(code: ErrorCode) -> String {
     serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "internal".into())
+}
+
+/// Records a decision that is not a write to Azure (a token created or revoked, a screen
+/// enrolled, a sign-in) as one final record. Refused decisions are recorded too: "who tried to
+/// mint an admin token?" needs an answer as much as who did. A store failure refuses the
+/// action (503) when `required`, as a write to Azure would be refused.
+pub async fn record_decision(
+    state: &AppState,
+    caller: &Caller,
+    action: AuditAction,
+    request: serde_json::Value,
+    result: Result<(), &AppError>,
+) -> AppResult<()> {
+    let new = NewAudit {
+        at_ms: now_ms(),
+        actor: caller.actor().to_owned(),
+        actor_source: caller.source(),
+        actor_role: caller.strongest_role().map(|r| r.as_str().to_owned()),
+        client_ip: caller.client_ip.clone(),
+        request_id: caller.request_id.clone(),
+        // Nothing goes to ARM; the id still joins the record to the portal's log line.
+        correlation_id: uuid::Uuid::new_v4().to_string(),
+        registry: None,
+        region: None,
+        replication: None,
+        action,
+        request,
+    };
+    let record = state.store.audit_begin(new).await.map_err(|e| unavailable(state, &e))?;
+    let change = match result {
+        Ok(()) => AuditChange { outcome: Some(AuditOutcome::Succeeded), at_ms: now_ms(), ..AuditChange::default() },
+        Err(e) => AuditChange {
+            outcome: Some(AuditOutcome::Refused),
+            code: Some(wire_code(e.code())),
+            message: Some(e.to_string()),
+            at_ms: now_ms(),
+            ..AuditChange::default()
+        },
+    };
+    complete(state, record.id, change).await;
+    Ok(())
 }

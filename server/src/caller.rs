@@ -1,38 +1,72 @@
-//! Who is asking, and from where: what an audit record says about the person behind a write.
-//!
-//! For now the portal has one user, the local one; the sign-in issue fills in identities from
-//! a trusted proxy, a session or an API token, and only this module changes.
+//! Who is asking, and from where: the identity [`crate::auth::identify`] resolved for the
+//! request, its grants, and what an audit record says about the person behind a write.
 
-use std::net::SocketAddr;
+use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use replimap_types::{ErrorCode, Grant, RegistryKey, Role};
 
-use crate::middleware::REQUEST_ID;
+use crate::auth::identity::Identity;
+use crate::error::AppError;
 
 /// The identity and origin of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// The identity's name (`local` for the one local user).
-    pub actor: String,
-    /// Where the identity came from (`local`).
-    pub source: String,
-    /// The peer's address (the TCP peer; proxies are not trusted yet).
+    /// Who.
+    pub identity: Arc<Identity>,
+    /// What they may do where.
+    pub grants: Arc<Vec<Grant>>,
+    /// The store key of the cookie session they came with, if any.
+    pub session: Option<String>,
+    /// The client's address: the TCP peer, or behind trusted proxies the first address they
+    /// did not add themselves.
     pub client_ip: String,
     /// The portal's request id.
     pub request_id: String,
 }
 
+impl Caller {
+    /// The name the audit trail records.
+    pub fn actor(&self) -> &str {
+        &self.identity.actor
+    }
+
+    /// The identity's source as the audit trail records it (`proxy`, `token:ab12…`).
+    pub fn source(&self) -> String {
+        self.identity.source.label()
+    }
+
+    /// The key that per-identity limits (event streams) count under: one per person or token,
+    /// whatever the address.
+    pub fn identity_key(&self) -> String {
+        format!("{}:{}", self.identity.source.kind(), self.identity.actor)
+    }
+
+    /// The strongest role the caller holds on the registry.
+    pub fn role_on(&self, key: &RegistryKey) -> Option<Role> {
+        replimap_types::role_on(&self.grants, key)
+    }
+
+    /// The strongest role the caller holds anywhere.
+    pub fn strongest_role(&self) -> Option<Role> {
+        self.grants.iter().map(|g| g.role).max()
+    }
+
+    /// "alice (proxy)", for messages.
+    pub fn who(&self) -> String {
+        format!("{} ({})", self.identity.actor, self.identity.source.kind())
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = std::convert::Infallible;
+    type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        // Absent when the router is driven without a socket (tower `oneshot` in tests).
-        let client_ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |ConnectInfo(a)| a.ip().to_string());
-        let request_id = parts.headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        Ok(Self { actor: "local".into(), source: "local".into(), client_ip, request_id })
+        // `auth::identify` runs before every route; a route that needs a caller and finds none
+        // is one that path rule let through without an identity.
+        parts.extensions.get::<Self>().cloned().ok_or_else(|| {
+            AppError::new(ErrorCode::Unauthenticated, "Sign in, or send an API token as Authorization: Bearer rmp_….")
+        })
     }
 }

@@ -9,6 +9,7 @@
 //! still starts with a newer file. [`Config::load`] is given the environment as a map and
 //! never reads the process environment, so tests pass their own.
 
+mod auth;
 mod cli;
 mod endpoint;
 #[cfg(test)]
@@ -25,8 +26,9 @@ use replimap_arm::CredentialKind;
 use replimap_arm_emulator::Seed;
 use replimap_types::{SubscriptionId, UiSettings};
 
+pub use self::auth::{check_pattern, AuthConfig, Binding, OidcConfig, ProxyConfig, ProxyPreset, Subject};
 pub use self::cli::{command, usage, Cli, Credential};
-use self::cli::{ArmSection, AuditSection, DatabaseSection, EmulatorSection, Settings, CLIENT_SECRET_ENV};
+use self::cli::{ArmSection, AuditSection, DatabaseSection, EmulatorSection, HttpSection, Settings, CLIENT_SECRET_ENV};
 pub use self::endpoint::{ArmEndpoint, EndpointError};
 use crate::hub::PollIntervals;
 
@@ -122,7 +124,52 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Audit records older than this are deleted; `None` keeps them forever.
     pub audit_retention: Option<Duration>,
+    /// The HTTP edge: the public URL, timeouts and caps.
+    pub http: HttpConfig,
+    /// Sign-in and roles.
+    pub auth: AuthConfig,
 }
+
+/// The HTTP edge: what one connection, request or client may cost the portal, and the URL
+/// people open. The defaults hold the bench's 10,000 event-stream clients on one portal with
+/// room to spare.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The URL people open (an origin); `None` = the request's own `Host` is taken as ours.
+    pub public_url: Option<url::Url>,
+    /// A request's headers must arrive within this; idle keep-alive connections close after it.
+    pub header_timeout: Duration,
+    /// Longest a request may take before it is answered 503 (the event stream is exempt).
+    pub request_timeout: Duration,
+    /// Open connections at most; one more is closed at once.
+    pub max_connections: usize,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// Open event streams at most.
+    pub max_streams: usize,
+    /// Open event streams per identity (not applied to the local user).
+    pub max_streams_per_identity: usize,
+    /// The bearer token `/metrics` requires; `None` = `/metrics` is open.
+    pub metrics_token: Option<Secret>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_connections: 20_000,
+            max_body_bytes: 64 * 1024,
+            max_streams: 20_000,
+            max_streams_per_identity: 200,
+            metrics_token: None,
+        }
+    }
+}
+
+/// Smallest `http.max_body_bytes`: a write's JSON body is a few hundred bytes.
+const MIN_BODY_BYTES: usize = 1024;
 
 /// Audit records are kept this long unless configured: more than a year, so "what changed
 /// this time last year" can be answered.
@@ -177,6 +224,8 @@ impl Config {
             data_dir: PathBuf::from("replimap-data"),
             database: DatabaseConfig::default(),
             audit_retention: Some(Duration::from_secs(DEFAULT_RETENTION_DAYS * 86_400)),
+            http: HttpConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 
@@ -192,7 +241,8 @@ impl Config {
             parser.clone().try_get_matches_from(std::iter::once("replimap").chain(args.iter().map(String::as_str)))?;
         let from_env = cli::env_matches(&parser, &spellings, env)?;
         for var in env.keys().filter(|v| v.starts_with("REPLIMAP_")) {
-            if !spellings.iter().any(|s| s.env.as_deref() == Some(var.as_str())) {
+            // The OIDC client secret is a variable only (no flag: `ps` would show it).
+            if var != auth::OIDC_SECRET_ENV && !spellings.iter().any(|s| s.env.as_deref() == Some(var.as_str())) {
                 warnings.push(format!("unknown environment variable {var} ignored"));
             }
         }
@@ -204,6 +254,9 @@ impl Config {
         settings.update_from_arg_matches(&from_env)?;
         if let Some(secret) = env.get(CLIENT_SECRET_ENV).map(|s| s.trim()).filter(|s| !s.is_empty()) {
             settings.arm.client_secret = Some(Secret::new(secret.to_owned()));
+        }
+        if let Some(secret) = env.get(auth::OIDC_SECRET_ENV).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            settings.auth.oidc.client_secret = Some(Secret::new(secret.to_owned()));
         }
         settings.update_from_arg_matches(&flags)?;
         let site = env.get(LEPTOS_SITE_ADDR).map(|s| s.trim()).filter(|s| !s.is_empty());
@@ -246,9 +299,11 @@ impl Config {
             resource_groups: s.resource_groups.map(|l| l.0).unwrap_or_default(),
             registries: s.registries.map(|l| l.0).unwrap_or_default(),
         };
-        c.allowed_hosts = s.http.allowed_hosts.map(|l| l.0).unwrap_or_default();
+        c.allowed_hosts = s.http.allowed_hosts.clone().map(|l| l.0).unwrap_or_default();
+        c.http = http(s.http)?;
         c.subscriptions = s.subscriptions.map(|l| l.0).unwrap_or_default();
         c.arm = arm_mode(s.arm, s.emulator)?;
+        c.auth = auth::auth_config(s.auth, s.rbac, c.listen)?;
         Ok(c)
     }
 }
@@ -268,11 +323,106 @@ fn database(d: DatabaseSection) -> anyhow::Result<DatabaseConfig> {
     Ok(DatabaseConfig { url, busy_timeout })
 }
 
+fn http(h: HttpSection) -> anyhow::Result<HttpConfig> {
+    let d = HttpConfig::default();
+    let secs = |v: Option<u64>, name: &str, default: Duration| -> anyhow::Result<Duration> {
+        // Zero would close every connection at once, or answer every request 503.
+        anyhow::ensure!(v != Some(0), "{name} must be at least 1");
+        Ok(v.map_or(default, Duration::from_secs))
+    };
+    let count = |v: Option<usize>, name: &str, min: usize, default: usize| -> anyhow::Result<usize> {
+        let v = v.unwrap_or(default);
+        anyhow::ensure!(v >= min, "{name} must be at least {min}");
+        Ok(v)
+    };
+    let public_url = h.public_url.map(public_url).transpose()?;
+    let metrics_token = match &h.metrics_token_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("http.metrics_token_file {}: {e}", path.display()))?;
+            let token = text.trim();
+            anyhow::ensure!(!token.is_empty(), "http.metrics_token_file {} is empty", path.display());
+            Some(Secret::new(token.to_owned()))
+        }
+        None => None,
+    };
+    Ok(HttpConfig {
+        public_url,
+        header_timeout: secs(h.header_timeout_secs, "http.header_timeout_secs", d.header_timeout)?,
+        request_timeout: secs(h.request_timeout_secs, "http.request_timeout_secs", d.request_timeout)?,
+        max_connections: count(h.max_connections, "http.max_connections", 1, d.max_connections)?,
+        max_body_bytes: count(h.max_body_bytes, "http.max_body_bytes", MIN_BODY_BYTES, d.max_body_bytes)?,
+        max_streams: count(h.max_streams, "http.max_streams", 1, d.max_streams)?,
+        max_streams_per_identity: count(
+            h.max_streams_per_identity,
+            "http.max_streams_per_identity",
+            1,
+            d.max_streams_per_identity,
+        )?,
+        metrics_token,
+    })
+}
+
+/// `http.public_url` is an origin: the Origin header browsers send is compared with it, so a
+/// path, query or user name would never match (and a user name is a secret in the wrong place).
+fn public_url(url: url::Url) -> anyhow::Result<url::Url> {
+    // First, so the messages below may quote the URL.
+    anyhow::ensure!(
+        url.username().is_empty() && url.password().is_none(),
+        "http.public_url must not carry a user name or password"
+    );
+    anyhow::ensure!(
+        matches!(url.scheme(), "https" | "http") && url.host().is_some(),
+        "http.public_url '{url}' must be an http(s) URL with a host"
+    );
+    anyhow::ensure!(
+        url.path() == "/" && url.query().is_none() && url.fragment().is_none(),
+        "http.public_url '{url}' must be the site's origin only (scheme, host, port), without a path or query"
+    );
+    Ok(url)
+}
+
 fn retention(a: &AuditSection) -> Option<Duration> {
     match a.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS) {
         0 => None,
         days => Some(Duration::from_secs(days.saturating_mul(86_400))),
     }
+}
+
+/// The `arm.*` settings that only mean something to a real credential and are set, each with
+/// its variable (the `AZURE_*` ones are often set by the platform rather than by the operator).
+fn credential_settings_given(arm: &ArmSection) -> Vec<String> {
+    let set = [
+        ("arm.endpoint", arm.endpoint.is_some()),
+        ("arm.tenant_id", arm.tenant_id.is_some()),
+        ("arm.client_id", arm.client_id.is_some()),
+        ("arm.client_secret", arm.client_secret.is_some()),
+        ("arm.client_secret_file", arm.client_secret_file.is_some()),
+        ("arm.authority_host", arm.authority_host.is_some()),
+        ("arm.ca_bundle", arm.ca_bundle.is_some()),
+    ];
+    let spellings = cli::spellings();
+    set.into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(key, _)| {
+            let env = spellings.iter().find(|s| s.key == key).and_then(|s| s.env.clone());
+            match env.as_deref().or((key == "arm.client_secret").then_some(CLIENT_SECRET_ENV)) {
+                Some(var) => format!("{key} ({var})"),
+                None => key.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The credential kinds that sign in to Azure, as `arm.credential` spells them.
+fn credential_kinds() -> String {
+    use clap::ValueEnum;
+    Credential::value_variants()
+        .iter()
+        .filter(|c| **c != Credential::Emulator)
+        .filter_map(|c| c.to_possible_value().map(|v| v.get_name().to_owned()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads the TOML file into settings; keys serde did not use become warnings.
@@ -287,11 +437,27 @@ fn from_toml(path: &Path, warnings: &mut Vec<String>) -> anyhow::Result<Settings
     if settings.arm.client_secret.is_some() {
         warnings.push("arm.client_secret in a config file: prefer arm.client_secret_file".into());
     }
+    if settings.auth.oidc.client_secret.is_some() {
+        warnings.push("auth.oidc.client_secret in a config file: prefer auth.oidc.client_secret_file".into());
+    }
     Ok(settings)
 }
 
-/// The emulator when no credential (or `emulator`) is configured, else ARM with that credential.
+/// The emulator when `arm.credential` is `emulator`, or when nothing about ARM is configured at
+/// all; else ARM with that credential. A half-configured sign-in (a tenant, an endpoint, but no
+/// `arm.credential`) is refused rather than silently demoted to the emulator: an operator who
+/// meant Azure would otherwise watch simulated replicas.
 fn arm_mode(arm: ArmSection, emulator: EmulatorSection) -> anyhow::Result<ArmMode> {
+    if arm.credential.is_none() {
+        let given = credential_settings_given(&arm);
+        anyhow::ensure!(
+            given.is_empty(),
+            "arm.credential is not set, but {} is: set arm.credential (REPLIMAP_CREDENTIAL, --credential) to one of {}, \
+             or to emulator to use the embedded ARM emulator anyway",
+            given.join(", "),
+            credential_kinds()
+        );
+    }
     let credential = match arm.credential {
         None | Some(Credential::Emulator) => {
             let seed = match &emulator.seed {

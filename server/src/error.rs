@@ -19,12 +19,14 @@ pub fn status(code: ErrorCode, arm_status: Option<u16>) -> StatusCode {
         E::BadRequest | E::InvalidName | E::UnknownRegion | E::RegionNotAvailable | E::HomeRegion => {
             StatusCode::BAD_REQUEST
         }
-        E::CsrfRejected => StatusCode::FORBIDDEN,
+        E::CsrfRejected | E::Forbidden => StatusCode::FORBIDDEN,
+        E::Unauthenticated => StatusCode::UNAUTHORIZED,
         E::RegistryNotFound | E::NotFound => StatusCode::NOT_FOUND,
         E::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         E::AlreadyReplicated | E::NotReplicable | E::HomeReplica | E::IdempotencyKeyInUse => StatusCode::CONFLICT,
         E::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-        E::Throttled => StatusCode::TOO_MANY_REQUESTS,
+        E::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        E::Throttled | E::LimitReached => StatusCode::TOO_MANY_REQUESTS,
         E::Internal | E::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         E::Upstream => arm_status
             .filter(|s| (400..500).contains(s) && *s != 401 && *s != 403)
@@ -51,10 +53,29 @@ pub enum AppError {
     Upstream(#[from] ArmError),
 }
 
+/// Longest message an error carries, in bytes. Messages quote what the client sent (a path
+/// segment, a Host, a field); capped here, a megabyte sent is never a megabyte echoed back,
+/// logged or stored in the audit trail.
+pub const MAX_MESSAGE: usize = 1024;
+
+/// `message` cut to [`MAX_MESSAGE`] bytes at a character boundary, ending in `…` when cut.
+fn capped(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE {
+        const MORE: &str = "…";
+        let mut end = MAX_MESSAGE - MORE.len();
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push_str(MORE);
+    }
+    message
+}
+
 impl AppError {
     /// An error with this code; the status follows from the code.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self::Api { code, message: message.into() }
+        Self::Api { code, message: capped(message.into()) }
     }
 
     /// The envelope's code.
@@ -78,7 +99,7 @@ impl AppError {
         match self {
             Self::Api { message, .. } => message.clone(),
             // ARM's words for ARM's answers; a generic sentence otherwise (the detail goes to the log).
-            Self::Upstream(e) => format!("Azure Resource Manager: {}", e.public_message()),
+            Self::Upstream(e) => capped(format!("Azure Resource Manager: {}", e.public_message())),
         }
     }
 }
@@ -143,6 +164,8 @@ mod tests {
             | E::NotReplicable
             | E::HomeReplica
             | E::CsrfRejected
+            | E::Unauthenticated
+            | E::Forbidden
             | E::Upstream
             | E::Throttled
             | E::Unavailable
@@ -150,6 +173,8 @@ mod tests {
             | E::StoreUnavailable
             | E::IdempotencyKeyReused
             | E::IdempotencyKeyInUse
+            | E::PayloadTooLarge
+            | E::LimitReached
             | E::Internal
             | E::Unknown => c,
         };
@@ -166,6 +191,8 @@ mod tests {
             E::NotReplicable,
             E::HomeReplica,
             E::CsrfRejected,
+            E::Unauthenticated,
+            E::Forbidden,
             E::Upstream,
             E::Throttled,
             E::Unavailable,
@@ -173,6 +200,8 @@ mod tests {
             E::StoreUnavailable,
             E::IdempotencyKeyReused,
             E::IdempotencyKeyInUse,
+            E::PayloadTooLarge,
+            E::LimitReached,
             E::Internal,
         ];
         shared.into_iter().map(listed).collect()
@@ -199,7 +228,11 @@ mod tests {
             ("home_replica", 409),
             ("idempotency_key_in_use", 409),
             ("idempotency_key_reused", 422),
+            ("unauthenticated", 401),
+            ("forbidden", 403),
+            ("payload_too_large", 413),
             ("throttled", 429),
+            ("limit_reached", 429),
             ("internal", 500),
             ("upstream", 502),
             ("unavailable", 503),
@@ -212,6 +245,23 @@ mod tests {
             let want = cases.iter().find(|(w, _)| *w == wire(code)).map(|c| c.1);
             assert_eq!(Some(status(code, None).as_u16()), want, "{code:?}");
         }
+    }
+
+    #[test]
+    fn messages_are_capped_at_a_character_boundary() {
+        let short = AppError::new(ErrorCode::BadRequest, "fine");
+        assert_eq!(short.message(), "fine");
+        let long = AppError::new(ErrorCode::NotFound, format!("No route /{}", "é".repeat(1_000_000)));
+        let m = long.message();
+        assert!(m.len() <= MAX_MESSAGE && m.ends_with('…') && m.starts_with("No route /é"), "{}", m.len());
+        let arm = AppError::from(ArmError::Status {
+            status: 400,
+            code: "X".into(),
+            message: "x".repeat(100_000),
+            request_id: None,
+            retry_after: None,
+        });
+        assert!(arm.message().len() <= MAX_MESSAGE);
     }
 
     #[test]

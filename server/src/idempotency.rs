@@ -49,7 +49,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         Err(e) => return e.into_response(),
     };
     let (mut parts, body) = req.into_parts();
-    let Ok(caller) = Caller::from_request_parts(&mut parts, &state).await;
+    let caller = match Caller::from_request_parts(&mut parts, &state).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -62,7 +65,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let fingerprint = fingerprint(&parts.method, parts.uri.path(), parts.uri.query(), &body);
     // Scoped by caller: one identity's key never answers another's request.
-    let scoped = format!("{}\n{}\n{key}", caller.source, caller.actor);
+    let scoped = format!("{}\n{}\n{key}", caller.source(), caller.actor());
     let now = now_ms();
     let claim = state.store.idempotency_claim(&scoped, &fingerprint, now, now + KEEP.as_millis() as i64).await;
     match claim {

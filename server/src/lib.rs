@@ -5,8 +5,10 @@
 
 mod assets;
 mod audit;
+mod auth;
 mod caller;
 pub mod config;
+mod edge;
 mod error;
 pub mod hub;
 mod idempotency;
@@ -48,37 +50,33 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let request_id = HeaderName::from_static(middleware::REQUEST_ID);
-    Router::new()
-        .merge(routes::api(&state))
-        .route(
-            // The activity page: the same app, which picks the page from the path.
-            "/activity",
-            axum::routing::get(leptos_axum::render_app_to_stream_with_context(
-                {
-                    let state = state.clone();
-                    move || provide_context(page_data(&state))
-                },
-                {
-                    let options = leptos_options.clone();
-                    move || shell(options.clone())
-                },
-            )),
-        )
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            {
-                let state = state.clone();
-                move || provide_context(page_data(&state))
-            },
-            {
+    // The pages besides the map: the same app, which picks the page from the path.
+    let pages = ["/activity", "/admin/tokens", "/enroll"].into_iter().fold(Router::new(), |router, path| {
+        router.route(
+            path,
+            axum::routing::get(leptos_axum::render_app_to_stream_with_context(page_context(&state), {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
-            },
+            })),
         )
+    });
+    Router::new()
+        .merge(routes::api(&state))
+        .merge(pages)
+        .merge(auth::oidc::routes())
+        // A form for people, not part of the API (answers redirects and pages).
+        .route("/auth/enroll", axum::routing::post(routes::enroll::enroll))
+        .leptos_routes_with_context(&state, routes, page_context(&state), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
         .fallback({
-            // Unknown API paths answer the JSON envelope; everything else gets the page's 404.
-            let page = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+            // Unknown API paths answer the JSON envelope; everything else gets the page's 404
+            // (with the CSP nonce, as every page).
+            let page = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                edge::headers::provide_page_nonce,
+                shell,
+            );
             move |uri: Uri, state: State<AppState>, req: Request| {
                 let page = page.clone();
                 async move {
@@ -90,8 +88,17 @@ pub fn router(state: AppState) -> Router {
                 }
             }
         })
+        // Inside the static files (public code, served to anyone), outside every route.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
         .layer(axum::middleware::from_fn_with_state(state.assets.clone(), assets::serve))
-        .layer(axum::middleware::from_fn_with_state(state.allowed_hosts.clone(), middleware::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(state.allowed_hosts.clone()),
+            middleware::guard,
+        ))
+        // Outside the Host check, so no body over the limit is read whoever sends it; inside the
+        // timeout, so reading a slow body counts against the request's time.
+        .layer(axum::middleware::from_fn_with_state(state.edge.clone(), edge::limits::body))
+        .layer(axum::middleware::from_fn_with_state(state.edge.clone(), edge::limits::timeout))
         .layer(axum::middleware::from_fn(middleware::envelope))
         .layer(axum::middleware::from_fn_with_state(state.http.clone(), middleware::count))
         .layer(CompressionLayer::new())
@@ -101,22 +108,41 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outermost: every response gets the security headers, whichever layer answered.
+        .layer(axum::middleware::from_fn_with_state(state.edge.clone(), edge::headers::layer))
         .with_state(state)
+}
+
+/// The pages' Leptos context: the data they render with, and the request's CSP nonce.
+fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let state = state.clone();
+    move || {
+        provide_context(page_data(&state));
+        edge::headers::provide_page_nonce();
+    }
 }
 
 /// The data the page is rendered with (and hydrates from): the hub's current state, so
 /// the first response already shows the replicas, before any script runs.
 fn page_data(state: &AppState) -> PageData {
+    // leptos_axum provides the request's parts before this context; `auth::identify` put the
+    // caller in them. A page without a caller is one of the public ones (sign-in, enroll).
+    let caller = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<caller::Caller>().cloned());
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     PageData {
         regions: state.regions.all().to_vec(),
-        registries: state.hub.states(),
+        registries: match &caller {
+            Some(c) => state.hub.states().into_iter().filter(|r| auth::authz::can_read(c, &r.registry.key)).collect(),
+            None => Vec::new(),
+        },
         loaded: state.hub.discovered(),
         now_ms,
         emulated: state.emulated,
         settings: state.ui.clone(),
+        me: caller.as_ref().map(|c| routes::me::describe(state, c)),
     }
 }
 
@@ -136,7 +162,7 @@ fn store_config(config: &Config) -> replimap_store::StoreConfig {
 }
 
 /// Deletes audit records past their retention, and expired idempotency keys, once an hour.
-async fn retention(store: replimap_store::Store, keep: Option<std::time::Duration>) {
+async fn retention(store: replimap_store::Store, keep: Option<std::time::Duration>, session_idle: std::time::Duration) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
@@ -151,6 +177,15 @@ async fn retention(store: replimap_store::Store, keep: Option<std::time::Duratio
         }
         if let Err(e) = store.idempotency_purge(now).await {
             tracing::warn!(error = %e, "could not delete expired idempotency keys");
+        }
+        // Ended sessions and abandoned sign-ins: each is refused when presented anyway; this
+        // only keeps the tables small.
+        let idle = i64::try_from(session_idle.as_millis()).unwrap_or(i64::MAX);
+        if let Err(e) = store.sessions_purge(now, idle).await {
+            tracing::warn!(error = %e, "could not delete ended sessions");
+        }
+        if let Err(e) = store.login_states_purge(now).await {
+            tracing::warn!(error = %e, "could not delete abandoned sign-ins");
         }
     }
 }
@@ -227,6 +262,18 @@ pub async fn start(
     let addr = listener.local_addr()?;
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| anyhow::anyhow!("data_dir {}: {e}", config.data_dir.display()))?;
+    if config.auth.mode == replimap_types::AuthMode::Local && !addr.ip().is_loopback() {
+        // Allowed only by auth.allow_remote_local (config refuses it otherwise): say so loudly.
+        tracing::warn!(listen = %addr, "LOCAL MODE ON A NON-LOOPBACK ADDRESS: everyone who can reach the portal is an admin of every registry (auth.allow_remote_local)");
+    }
+    tracing::info!(mode = ?config.auth.mode, bindings = config.auth.bindings.len(), default_role = ?config.auth.default_role, "sign-in");
+    // In oidc mode the provider must be discoverable before anything else starts (auth/oidc.rs).
+    let oidc = match &config.auth.oidc {
+        Some(o) if config.auth.mode == replimap_types::AuthMode::Oidc => {
+            Some(Arc::new(auth::oidc::Oidc::discover(o, config.http.public_url.as_ref()).await?))
+        }
+        _ => None,
+    };
     let store = replimap_store::Store::open(&store_config(&config)).await?;
     tracing::info!(store = %store.describe(), data_dir = %config.data_dir.display(), "store open");
     let (arm, emulator) = match &config.arm {
@@ -255,7 +302,7 @@ pub async fn start(
         .chain(assets::PRECOMPRESSED_DIRS.map(String::from))
         .collect();
     let assets = assets::Assets::compress_in_background(&leptos_options.site_root, precompressed);
-    let state = AppState {
+    let state = AppState::new(state::Shared {
         leptos_options,
         assets,
         arm: arm.clone(),
@@ -265,16 +312,24 @@ pub async fn start(
         http: Arc::default(),
         store,
         audit_counters: Arc::default(),
-        allowed_hosts: middleware::AllowedHosts::new(addr, &config.allowed_hosts),
+        auth: Arc::new(
+            auth::Authenticator::new(
+                config.auth.clone(),
+                config.http.public_url.as_ref().is_some_and(|u| u.scheme() == "https"),
+            )
+            .with_oidc(oidc),
+        ),
+        allowed_hosts: middleware::AllowedHosts::new(addr, &config.allowed_hosts, config.http.public_url.as_ref()),
         ready_at: Arc::default(),
         ui: config.ui.clone(),
-    };
+        edge: Arc::new(edge::Edge::new(&config.http, config.ui.tile_url.as_deref())),
+    });
     tokio::spawn(hub::discover(arm, hub.clone(), config.subscriptions.clone(), config.filter.clone()));
     let resumed = operations::resume(&state).await?;
     if resumed > 0 {
         tracing::info!(count = resumed, "following operations a previous run left unfinished");
     }
-    tokio::spawn(retention(state.store.clone(), config.audit_retention));
+    tokio::spawn(retention(state.store.clone(), config.audit_retention, config.auth.session_idle));
     let app = router(state.clone());
     let closing = hub.clone();
     let shutdown = async move {
@@ -282,14 +337,14 @@ pub async fn start(
         // SSE streams never end by themselves; close them so in-flight requests can drain.
         closing.close();
     };
-    // `into_make_service`: `serve` given the Router itself calls `with_state` on every accepted
-    // connection, which clones every route's middleware stack: 51 KiB per event-stream client
-    // (scripts/bench, docs/measurements.md). The service is built once and shared.
-    // With connect info: the audit trail records the client's address.
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-    });
+    // The router is built once and shared by every connection (a per-connection copy cost
+    // 51 KiB per event-stream client: scripts/bench, docs/measurements.md); each request gets
+    // the peer's `ConnectInfo`, which the audit trail records.
+    let limits = edge::serve::ServeLimits {
+        header_timeout: config.http.header_timeout,
+        connections: state.edge.connections.clone(),
+    };
+    let counters = state.edge.counters.clone();
+    let server = tokio::spawn(edge::serve::serve(listener, app, limits, counters, shutdown));
     Ok(Portal { addr, emulator, state, server })
 }

@@ -38,7 +38,12 @@ async fn main() -> anyhow::Result<ExitCode> {
     let data_dir = config.data_dir.clone();
     let portal = start(config, leptos, shutdown_signal()).await?;
     if let Some(emu) = &portal.emulator {
-        tracing::info!(url = %emu.base_url(), "no Azure credentials configured: using the embedded ARM emulator");
+        // A warning, not news: someone who meant Azure must not mistake the demo for it.
+        tracing::warn!(
+            url = %emu.base_url(),
+            "EMULATOR IN USE: the registries shown are simulated and no change reaches Azure \
+             (arm.credential is unset or 'emulator'); set arm.credential to manage real registries"
+        );
     }
     println!("replimap is running at {}{}", portal.url(), if emulated { " (embedded ARM emulator)" } else { "" });
     println!("data: {} (store: {})", data_dir.display(), portal.state.store.describe());

@@ -19,15 +19,21 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// The `Host` values (host:port) the portal answers to. A DNS-rebinding page reaches the
 /// portal under its own name, so checking `Origin` against `Host` alone would let it through;
 /// the host must be one the operator expects.
+///
+/// With `http.public_url` the portal also knows the origin its pages come from, and the CSRF
+/// check compares `Origin` with that rather than with the `Host` the request claims.
 #[derive(Debug, Clone)]
 pub struct AllowedHosts {
     hosts: Vec<String>,
     any: bool,
+    /// `https://replimap.example.com` (scheme, host and port as browsers send `Origin`).
+    public_origin: Option<String>,
 }
 
 impl AllowedHosts {
-    /// `extra` may hold `*` (accept any host, e.g. behind a proxy that checks it) or host[:port] names.
-    pub fn new(listen: std::net::SocketAddr, extra: &[String]) -> Self {
+    /// `extra` may hold `*` (accept any host, e.g. behind a proxy that checks it) or host[:port]
+    /// names; `public_url`'s host (with its port, unless the scheme's default) is allowed too.
+    pub fn new(listen: std::net::SocketAddr, extra: &[String], public_url: Option<&url::Url>) -> Self {
         let port = listen.port();
         let mut hosts = vec![format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")];
         if !listen.ip().is_unspecified() {
@@ -35,7 +41,13 @@ impl AllowedHosts {
         }
         let any = extra.iter().any(|h| h == "*");
         hosts.extend(extra.iter().filter(|h| *h != "*").map(|h| h.to_ascii_lowercase()));
-        Self { hosts, any }
+        if let Some(host) = public_url.and_then(|u| u.host_str()) {
+            hosts.push(match public_url.and_then(url::Url::port) {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            });
+        }
+        Self { hosts, any, public_origin: public_url.map(|u| u.origin().ascii_serialization()) }
     }
 
     fn allows(&self, host: &str) -> bool {
@@ -44,12 +56,16 @@ impl AllowedHosts {
 }
 
 /// Rejects requests for a `Host` the portal does not serve (DNS rebinding), and state-changing
-/// `/api/` requests without the CSRF header or from another origin.
+/// `/api/` requests without the CSRF header or from another origin. The probes answer whatever
+/// the `Host`: Kubernetes sends the pod's IP, and they return nothing a rebinding page could use.
 pub async fn guard(
-    axum::extract::State(allowed): axum::extract::State<AllowedHosts>,
+    axum::extract::State(allowed): axum::extract::State<std::sync::Arc<AllowedHosts>>,
     req: Request,
     next: Next,
 ) -> Response {
+    if crate::routes::is_probe(req.uri().path()) {
+        return next.run(req).await;
+    }
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !allowed.allows(host) {
         return AppError::new(
@@ -59,10 +75,12 @@ pub async fn guard(
         .into_response();
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || !crate::routes::is_api(req.uri().path()) {
+    if safe {
         return next.run(req).await;
     }
-    if req.headers().get(CSRF_HEADER).is_none() {
+    // The sign-in forms (/auth/enroll, /auth/logout) cannot send a header, so they are held to
+    // the Origin check alone, which browsers apply to every cross-site form post.
+    if crate::routes::is_api(req.uri().path()) && req.headers().get(CSRF_HEADER).is_none() {
         return AppError::new(
             ErrorCode::CsrfRejected,
             format!("State-changing requests must carry the '{CSRF_HEADER}' header."),
@@ -71,8 +89,14 @@ pub async fn guard(
     }
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         // Exact match on scheme, host and port; `null` (sandboxed frames, file://) is never ours.
-        let ours = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
-        if !ours.is_some_and(|o| o.eq_ignore_ascii_case(host)) {
+        let ours = match &allowed.public_origin {
+            Some(public) => origin.eq_ignore_ascii_case(public),
+            None => origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                .is_some_and(|o| o.eq_ignore_ascii_case(host)),
+        };
+        if !ours {
             return AppError::new(
                 ErrorCode::CsrfRejected,
                 format!("Requests from origin '{origin}' are not accepted."),

@@ -30,6 +30,11 @@ pub enum ErrorCode {
     HomeReplica,
     /// The state-changing request lacked the CSRF header or came from another origin.
     CsrfRejected,
+    /// The request carries no identity the portal accepts (sign in, or send a valid API token).
+    Unauthenticated,
+    /// The identity is known but lacks the role for this action on this registry; the message
+    /// names the role needed.
+    Forbidden,
     /// ARM refused the request; the message carries ARM's code and text.
     Upstream,
     /// ARM throttled the portal; retry later.
@@ -44,6 +49,10 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// The first request with this `Idempotency-Key` is still being processed.
     IdempotencyKeyInUse,
+    /// The request body is larger than the portal accepts (`http.max_body_bytes`).
+    PayloadTooLarge,
+    /// A limit of the portal was reached (open event streams); the message names the setting.
+    LimitReached,
     /// Something went wrong in the portal itself.
     Internal,
     /// A code this build does not know.

@@ -22,6 +22,9 @@ pub struct RegistryState {
 /// (serde's internally tagged form) and the variant's fields beside it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// An event is built once and serialised once for every client (the hub shares the frame), so
+// the size of the largest variant costs nothing per client; boxing it would only add a hop.
+#[allow(clippy::large_enum_variant)]
 pub enum StatusEvent {
     /// The full state of every watched registry.
     Snapshot {

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod audit;
+mod auth;
 mod backoff;
 mod error;
 mod event;
@@ -20,6 +21,10 @@ mod replication;
 mod tags;
 
 pub use audit::{AuditAction, AuditOutcome, AuditPage, AuditRecord};
+pub use auth::{
+    pattern_matches, registry_arm_id, role_on, ApiToken, ApiTokenState, AuthMode, CreatedApiToken, Enrollment, Grant,
+    Me, NewApiToken, Role,
+};
 pub use backoff::backoff;
 pub use error::{ApiError, ErrorCode};
 pub use event::{Applied, RegistryState, StatusEvent};

@@ -46,6 +46,9 @@ pub struct PageData {
     pub emulated: bool,
     /// Settings from the configuration.
     pub settings: UiSettings,
+    /// Who the page was rendered for (`None` before sign-in).
+    #[serde(default)]
+    pub me: Option<crate::Me>,
 }
 
 /// The `id` of the `<script type="application/json">` element that carries `PageData`.

@@ -82,6 +82,10 @@ pub struct Settings {
     pub emulator: EmulatorSection,
     #[command(flatten)]
     pub ui: UiSection,
+    #[command(flatten)]
+    pub auth: super::auth::AuthSection,
+    #[command(flatten)]
+    pub rbac: super::auth::RbacSection,
 }
 
 /// `[http]`: what the portal answers to.
@@ -91,6 +95,60 @@ pub struct HttpSection {
     /// extra Host names (host:port, comma-separated; * = any) besides localhost
     #[arg(id = "http.allowed_hosts", long = "allowed-hosts", env = "REPLIMAP_ALLOWED_HOSTS", value_name = "HOSTS")]
     pub allowed_hosts: Option<CommaList<String>>,
+    /// the URL people open, e.g. https://replimap.example.com: its host is allowed, the CSRF check compares Origin with it, https turns on HSTS
+    #[arg(id = "http.public_url", long = "http-public-url", env = "REPLIMAP_HTTP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<Url>,
+    /// a client must send a request's headers within this, s; idle keep-alive connections close after it too (default 10)
+    #[arg(
+        id = "http.header_timeout_secs",
+        long = "http-header-timeout-secs",
+        env = "REPLIMAP_HTTP_HEADER_TIMEOUT_SECS",
+        value_name = "SECS"
+    )]
+    pub header_timeout_secs: Option<u64>,
+    /// longest a request may take before a 503, s; the event stream is exempt (default 60)
+    #[arg(
+        id = "http.request_timeout_secs",
+        long = "http-request-timeout-secs",
+        env = "REPLIMAP_HTTP_REQUEST_TIMEOUT_SECS",
+        value_name = "SECS"
+    )]
+    pub request_timeout_secs: Option<u64>,
+    /// open connections at most; one more is closed at once (default 20000)
+    #[arg(
+        id = "http.max_connections",
+        long = "http-max-connections",
+        env = "REPLIMAP_HTTP_MAX_CONNECTIONS",
+        value_name = "N"
+    )]
+    pub max_connections: Option<usize>,
+    /// largest request body, bytes; a larger one is refused with 413 (default 65536)
+    #[arg(
+        id = "http.max_body_bytes",
+        long = "http-max-body-bytes",
+        env = "REPLIMAP_HTTP_MAX_BODY_BYTES",
+        value_name = "BYTES"
+    )]
+    pub max_body_bytes: Option<usize>,
+    /// open event streams at most (default 20000)
+    #[arg(id = "http.max_streams", long = "http-max-streams", env = "REPLIMAP_HTTP_MAX_STREAMS", value_name = "N")]
+    pub max_streams: Option<usize>,
+    /// open event streams per signed-in identity; not applied to the local user (default 200)
+    #[arg(
+        id = "http.max_streams_per_identity",
+        long = "http-max-streams-per-identity",
+        env = "REPLIMAP_HTTP_MAX_STREAMS_PER_IDENTITY",
+        value_name = "N"
+    )]
+    pub max_streams_per_identity: Option<usize>,
+    /// file holding the bearer token /metrics requires (Prometheus' credentials_file); unset = /metrics is open
+    #[arg(
+        id = "http.metrics_token_file",
+        long = "http-metrics-token-file",
+        env = "REPLIMAP_HTTP_METRICS_TOKEN_FILE",
+        value_name = "FILE"
+    )]
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 /// `[database]`: where the audit trail, operations and idempotency keys live.
@@ -131,7 +189,7 @@ pub struct AuditSection {
 #[serde(default)]
 #[command(next_help_heading = "Azure Resource Manager")]
 pub struct ArmSection {
-    /// which credential; unset = the embedded emulator
+    /// which credential; unset = the embedded emulator, refused while another arm.* setting is given
     #[arg(id = "arm.credential", long = "credential", env = "REPLIMAP_CREDENTIAL", value_name = "KIND")]
     pub credential: Option<Credential>,
     /// ARM base URL (default https://management.azure.com); https, or http to a loopback host

@@ -31,7 +31,8 @@ fn fingerprint(c: &Config) -> String {
         ArmMode::Live { credential: CredentialKind::ClientSecret { secret, .. }, .. } => secret.secret(),
         _ => "",
     };
-    format!("{c:?} secret={secret}")
+    let oidc = c.auth.oidc.as_ref().map_or("", |o| o.client_secret.secret());
+    format!("{c:?} oidc={oidc} secret={secret}")
 }
 
 #[test]
@@ -119,7 +120,7 @@ fn toml_lists_are_arrays_or_comma_separated_and_values_are_typed() {
     let file = toml_file("typed-list", "subscriptions = [\"nope\"]\n");
     let err = Config::load(&env(&[("REPLIMAP_CONFIG", file.to_str().unwrap())]), &[]).unwrap_err().to_string();
     assert!(err.contains("subscription id"), "{err}");
-    let file = toml_file("secret-in-file", "[arm]\nclient_secret = \"s\"\n");
+    let file = toml_file("secret-in-file", "[arm]\ncredential = \"emulator\"\nclient_secret = \"s\"\n");
     let (_, warnings) = Config::load(&env(&[("REPLIMAP_CONFIG", file.to_str().unwrap())]), &[]).unwrap();
     assert!(warnings.iter().any(|w| w.contains("prefer arm.client_secret_file")), "{warnings:?}");
     let err = Config::load(&env(&[("REPLIMAP_CONFIG", "/nonexistent/replimap.toml")]), &[]).unwrap_err().to_string();
@@ -184,9 +185,97 @@ fn the_arm_endpoint_is_checked_for_a_real_credential_only() {
     assert!(matches!(c.arm, ArmMode::Live { endpoint, .. } if endpoint.url().port() == Some(3101)));
     let (c, _) = Config::load(&env(&[("REPLIMAP_CREDENTIAL", "azure_cli")]), &[]).unwrap();
     assert!(matches!(c.arm, ArmMode::Live { endpoint, .. } if endpoint.as_str() == "https://management.azure.com/"));
-    // The emulator sends no Azure token, so an unused endpoint is not an error.
-    let (c, _) = Config::load(&env(&[("REPLIMAP_ARM_ENDPOINT", "http://localhost.evil.example")]), &[]).unwrap();
+    // With the emulator chosen, an endpoint is never used, so it is not checked.
+    let (c, _) = Config::load(
+        &env(&[("REPLIMAP_CREDENTIAL", "emulator"), ("REPLIMAP_ARM_ENDPOINT", "http://localhost.evil.example")]),
+        &[],
+    )
+    .unwrap();
     assert!(matches!(c.arm, ArmMode::Emulator { .. }));
+}
+
+#[test]
+fn a_misspelt_credential_fails_listing_the_kinds_in_every_spelling() {
+    let kinds = ["emulator", "managed_identity", "workload_identity", "client_secret", "azure_cli"];
+    let listed = |err: &str| kinds.iter().all(|k| err.contains(k));
+    let by_env = Config::load(&env(&[("REPLIMAP_CREDENTIAL", "managed-identity")]), &[]).unwrap_err().to_string();
+    assert!(by_env.contains("REPLIMAP_CREDENTIAL") && listed(&by_env), "{by_env}");
+    let by_flag = Config::load(&env(&[]), &args(&["--credential", "azurecli"])).unwrap_err();
+    let clap = by_flag.downcast_ref::<clap::Error>().expect("a clap error, for main to print");
+    let shown = clap.render().to_string();
+    assert!(shown.contains("azurecli") && listed(&shown), "{shown}");
+    let file = toml_file("misspelt", "[arm]\ncredential = \"ManagedIdentity\"\n");
+    let by_file = format!("{:#}", Config::load(&env(&[("REPLIMAP_CONFIG", file.to_str().unwrap())]), &[]).unwrap_err());
+    assert!(by_file.contains("ManagedIdentity") && listed(&by_file), "{by_file}");
+}
+
+#[test]
+fn sign_in_settings_without_a_credential_stop_start_up() {
+    let file = scratch("implicit").join("secret");
+    std::fs::write(&file, "s").unwrap();
+    let ca = scratch("implicit").join("ca.pem");
+    std::fs::write(&ca, "").unwrap();
+    let (file, ca) = (file.to_str().unwrap(), ca.to_str().unwrap());
+    let cases: &[(&str, &str, &str)] = &[
+        ("AZURE_TENANT_ID", "00000000-0000-0000-0000-0000000000aa", "arm.tenant_id (AZURE_TENANT_ID)"),
+        ("AZURE_CLIENT_ID", "app", "arm.client_id (AZURE_CLIENT_ID)"),
+        ("AZURE_CLIENT_SECRET", "s", "arm.client_secret (AZURE_CLIENT_SECRET)"),
+        ("AZURE_CLIENT_SECRET_FILE", file, "arm.client_secret_file"),
+        ("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us", "arm.authority_host"),
+        ("REPLIMAP_ARM_ENDPOINT", "https://management.usgovcloudapi.net", "arm.endpoint"),
+        ("REPLIMAP_CA_BUNDLE", ca, "arm.ca_bundle"),
+    ];
+    for (var, value, named) in cases {
+        let err = Config::load(&env(&[(var, value)]), &[]).unwrap_err().to_string();
+        assert!(err.contains(named) && err.contains("set arm.credential") && err.contains("emulator"), "{var}: {err}");
+        assert!(err.contains("managed_identity") && err.contains("azure_cli"), "{err}");
+        // Saying so explicitly keeps the emulator.
+        let (c, _) = Config::load(&env(&[(var, value), ("REPLIMAP_CREDENTIAL", "emulator")]), &[]).unwrap();
+        assert!(matches!(c.arm, ArmMode::Emulator { .. }), "{var}");
+    }
+    let file = toml_file("implicit-toml", "[arm]\ntenant_id = \"t\"\n");
+    let err = Config::load(&env(&[("REPLIMAP_CONFIG", file.to_str().unwrap())]), &[]).unwrap_err().to_string();
+    assert!(err.contains("arm.tenant_id"), "{err}");
+    let err = Config::load(&env(&[]), &args(&["--client-id", "x"])).unwrap_err().to_string();
+    assert!(err.contains("arm.client_id"), "{err}");
+    // No setting at all: the emulator, as for a first run.
+    let (c, _) = Config::load(&env(&[]), &[]).unwrap();
+    assert!(matches!(c.arm, ArmMode::Emulator { .. }));
+}
+
+#[test]
+fn http_settings_are_checked() {
+    let (c, _) = Config::load(&env(&[]), &[]).unwrap();
+    assert_eq!(c.http.header_timeout, Duration::from_secs(10));
+    assert_eq!(c.http.request_timeout, Duration::from_secs(60));
+    assert_eq!((c.http.max_connections, c.http.max_body_bytes), (20_000, 65_536));
+    assert_eq!((c.http.max_streams, c.http.max_streams_per_identity), (20_000, 200));
+    assert!(c.http.public_url.is_none() && c.http.metrics_token.is_none());
+    for (var, value, want) in [
+        ("REPLIMAP_HTTP_HEADER_TIMEOUT_SECS", "0", "http.header_timeout_secs must be at least 1"),
+        ("REPLIMAP_HTTP_REQUEST_TIMEOUT_SECS", "0", "http.request_timeout_secs must be at least 1"),
+        ("REPLIMAP_HTTP_MAX_CONNECTIONS", "0", "http.max_connections must be at least 1"),
+        ("REPLIMAP_HTTP_MAX_BODY_BYTES", "100", "http.max_body_bytes must be at least 1024"),
+        ("REPLIMAP_HTTP_MAX_STREAMS", "0", "http.max_streams must be at least 1"),
+        ("REPLIMAP_HTTP_MAX_STREAMS_PER_IDENTITY", "0", "http.max_streams_per_identity must be at least 1"),
+        ("REPLIMAP_HTTP_PUBLIC_URL", "https://replimap.example.com/portal", "origin only"),
+        ("REPLIMAP_HTTP_PUBLIC_URL", "https://admin:pw@replimap.example.com", "user name or password"),
+        ("REPLIMAP_HTTP_PUBLIC_URL", "ftp://replimap.example.com", "http(s)"),
+        ("REPLIMAP_HTTP_METRICS_TOKEN_FILE", "/nonexistent/token", "/nonexistent/token"),
+    ] {
+        let err = Config::load(&env(&[(var, value)]), &[]).unwrap_err().to_string();
+        assert!(err.contains(want), "{var}={value}: {err}");
+        assert!(!err.contains("pw@"), "a password in the URL is not echoed: {err}");
+    }
+    let dir = scratch("metrics-token");
+    let token = dir.join("token");
+    std::fs::write(&token, "  s3cret-token\n").unwrap();
+    let (c, _) = Config::load(&env(&[("REPLIMAP_HTTP_METRICS_TOKEN_FILE", token.to_str().unwrap())]), &[]).unwrap();
+    assert_eq!(c.http.metrics_token.as_ref().map(|t| t.secret().to_owned()).as_deref(), Some("s3cret-token"));
+    assert!(!format!("{c:?}").contains("s3cret"), "the token never prints");
+    std::fs::write(&token, " \n").unwrap();
+    let err = Config::load(&env(&[("REPLIMAP_HTTP_METRICS_TOKEN_FILE", token.to_str().unwrap())]), &[]).unwrap_err();
+    assert!(err.to_string().contains("is empty"), "{err}");
 }
 
 #[test]
@@ -221,6 +310,7 @@ fn map_settings_are_checked() {
 enum Toml {
     Str,
     Int,
+    Bool,
     List,
 }
 
@@ -235,11 +325,17 @@ fn every_setting_means_the_same_in_all_three_spellings() {
     let ca_file = dir.join("ca.pem");
     std::fs::write(&ca_file, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n").unwrap();
     let data_dir = dir.join("data");
+    let token_file = dir.join("metrics-token");
+    std::fs::write(&token_file, "metrics-token").unwrap();
+    let token_file = token_file.to_str().unwrap();
     let (secret_file, seed_file) = (secret_file.to_str().unwrap(), seed_file.to_str().unwrap());
     let (ca_file, data_dir) = (ca_file.to_str().unwrap(), data_dir.to_str().unwrap());
     // A client-secret login in the file, for the `arm.*` settings to show in.
     let live =
         "arm.credential = \"client_secret\"\narm.tenant_id = \"t\"\narm.client_id = \"c\"\narm.client_secret = \"s\"\n";
+    let proxy = "auth.mode = \"proxy\"\nauth.proxy.trusted_proxies = [\"127.0.0.1\"]\n";
+    let oidc = "auth.mode = \"oidc\"\nauth.oidc.issuer = \"https://login.example/t/v2.0\"\n\
+                auth.oidc.client_id = \"c\"\nauth.oidc.client_secret = \"s\"\n";
     let samples: &[(&str, &str, Toml, &str)] = &[
         ("listen", "127.0.0.1:4100", Toml::Str, ""),
         ("port", "4101", Toml::Int, ""),
@@ -247,6 +343,14 @@ fn every_setting_means_the_same_in_all_three_spellings() {
         ("resource_groups", "rg1", Toml::List, ""),
         ("registries", "reg1", Toml::List, ""),
         ("http.allowed_hosts", "portal.example.com", Toml::List, ""),
+        ("http.public_url", "https://replimap.example.com", Toml::Str, ""),
+        ("http.header_timeout_secs", "5", Toml::Int, ""),
+        ("http.request_timeout_secs", "30", Toml::Int, ""),
+        ("http.max_connections", "100", Toml::Int, ""),
+        ("http.max_body_bytes", "4096", Toml::Int, ""),
+        ("http.max_streams", "50", Toml::Int, ""),
+        ("http.max_streams_per_identity", "5", Toml::Int, ""),
+        ("http.metrics_token_file", token_file, Toml::Str, ""),
         ("arm.credential", "azure_cli", Toml::Str, ""),
         ("arm.endpoint", "https://management.usgovcloudapi.net", Toml::Str, live),
         ("arm.tenant_id", "tenant-x", Toml::Str, live),
@@ -267,6 +371,29 @@ fn every_setting_means_the_same_in_all_three_spellings() {
         ("ui.tile_attribution", "attr", Toml::Str, ""),
         ("ui.stuck_after_secs", "60", Toml::Int, ""),
         ("ui.heartbeat_secs", "5", Toml::Int, ""),
+        ("auth.mode", "proxy", Toml::Str, "auth.proxy.trusted_proxies = [\"127.0.0.1\"]\n"),
+        // Off loopback, which local mode refuses unless allowed.
+        ("auth.allow_remote_local", "true", Toml::Bool, ""),
+        ("auth.session_idle_minutes", "5", Toml::Int, ""),
+        ("auth.session_max_hours", "2", Toml::Int, ""),
+        ("auth.proxy.trusted_proxies", "10.0.0.0/8", Toml::List, proxy),
+        ("auth.proxy.preset", "easy-auth", Toml::Str, proxy),
+        ("auth.proxy.user_header", "x-user", Toml::Str, proxy),
+        ("auth.proxy.email_header", "x-mail", Toml::Str, proxy),
+        ("auth.proxy.groups_header", "x-groups", Toml::Str, proxy),
+        ("auth.proxy.roles_header", "x-roles", Toml::Str, proxy),
+        ("auth.oidc.issuer", "https://login.example/t2/v2.0", Toml::Str, oidc),
+        ("auth.oidc.client_id", "client-2", Toml::Str, oidc),
+        ("auth.oidc.client_secret_file", secret_file, Toml::Str, oidc),
+        ("auth.oidc.scopes", "openid", Toml::List, oidc),
+        ("auth.oidc.roles_claim", "app_roles", Toml::Str, oidc),
+        ("auth.oidc.groups_claim", "grp", Toml::Str, oidc),
+        ("auth.oidc.redirect_url", "https://replimap.example.com/auth/callback", Toml::Str, oidc),
+        ("auth.oidc.act_as_user", "true", Toml::Bool, oidc),
+        ("auth.oidc.user_scope", "api://x/y", Toml::Str, oidc),
+        ("auth.oidc.obo_token_url", "https://login.example/t/oauth2/v2.0/token", Toml::Str, oidc),
+        ("auth.oidc.ca_bundle", ca_file, Toml::Str, oidc),
+        ("rbac.default", "viewer", Toml::Str, ""),
     ];
     let all = spellings();
     let keys: BTreeSet<&str> = all.iter().map(|s| s.key.as_str()).filter(|k| is_setting(k)).collect();
@@ -278,7 +405,7 @@ fn every_setting_means_the_same_in_all_three_spellings() {
         let mut e = env(e);
         e.insert("REPLIMAP_CONFIG".into(), file.to_str().unwrap().into());
         let (c, warnings) = Config::load(&e, &args(a)).unwrap_or_else(|err| panic!("{toml} {e:?} {a:?}: {err:#}"));
-        assert!(warnings.iter().all(|w| w.contains("arm.client_secret in a config file")), "{warnings:?}");
+        assert!(warnings.iter().all(|w| w.contains("client_secret in a config file")), "{warnings:?}");
         fingerprint(&c)
     };
     for &(key, value, kind, context) in samples {
@@ -286,6 +413,7 @@ fn every_setting_means_the_same_in_all_three_spellings() {
         let literal = match kind {
             Toml::Str => toml::Value::String(value.into()),
             Toml::Int => toml::Value::Integer(value.parse().unwrap()),
+            Toml::Bool => toml::Value::Boolean(value.parse().unwrap()),
             Toml::List => toml::Value::Array(vec![toml::Value::String(value.into())]),
         };
         let before = load_with(context, &[], &[]);

@@ -46,6 +46,19 @@ pub struct Sequenced {
     pub frame: Bytes,
     /// Whether it is a full snapshot (which replaces, rather than updates, a client's state).
     pub snapshot: bool,
+    /// Whom it concerns, so each stream can pass on only what its caller may see.
+    pub scope: Scope,
+}
+
+/// What an event is about.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// One registry.
+    Registry(RegistryKey),
+    /// No registry (an audit record of a token change): for global admins.
+    Unscoped,
+    /// Every registry: the snapshot's content, for streams that may see only some of it.
+    Snapshot(Arc<Vec<RegistryState>>),
 }
 
 impl Sequenced {
@@ -56,7 +69,19 @@ impl Sequenced {
         serde_json::to_writer(&mut frame, event)?;
         frame.extend_from_slice(b"\n\n");
         let snapshot = matches!(event, StatusEvent::Snapshot { .. });
-        Ok(Self { id, frame: frame.into(), snapshot })
+        let scope = match (event, event.registry()) {
+            (StatusEvent::Snapshot { registries }, _) => Scope::Snapshot(Arc::new(registries.clone())),
+            (_, Some(key)) => Scope::Registry(key.clone()),
+            (_, None) => Scope::Unscoped,
+        };
+        Ok(Self { id, frame: frame.into(), snapshot, scope })
+    }
+
+    /// This snapshot with only the registries `keep` admits, as a frame of its own (same id).
+    pub fn narrowed(&self, keep: impl Fn(&RegistryKey) -> bool) -> Option<Bytes> {
+        let Scope::Snapshot(all) = &self.scope else { return None };
+        let registries = all.iter().filter(|r| keep(&r.registry.key)).cloned().collect();
+        Self::new(self.id, &StatusEvent::Snapshot { registries }).ok().map(|s| s.frame)
     }
 
     /// The event's JSON (the frame's `data:`), for tests that read what clients get.
@@ -434,7 +459,7 @@ impl HubState {
         let msg = Sequenced::new(self.seq, &snapshot_event(self)).unwrap_or_else(|e| {
             tracing::error!(error = %e, "could not serialise the snapshot");
             let frame = format!("id: {}\ndata: {{\"type\":\"snapshot\",\"registries\":[]}}\n\n", self.seq);
-            Sequenced { id: self.seq, frame: frame.into(), snapshot: true }
+            Sequenced { id: self.seq, frame: frame.into(), snapshot: true, scope: Scope::Snapshot(Arc::default()) }
         });
         let msg = Arc::new(msg);
         self.snapshot = Some(msg.clone());

@@ -12,6 +12,7 @@ use replimap_types::{AuditAction, AuditOutcome, AuditPage, AuditRecord, ErrorCod
 use serde::Deserialize;
 
 use super::validate;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::operations::store_read;
 use crate::state::AppState;
@@ -123,6 +124,8 @@ impl AuditQuery {
             since_ms: time("since", &self.since)?,
             until_ms: time("until", &self.until)?,
             before_id,
+            // Set by the handler from the caller's grants.
+            visible: None,
         })
     }
 
@@ -140,16 +143,26 @@ fn query(q: Result<Query<AuditQuery>, QueryRejection>) -> AppResult<AuditQuery> 
     q.map(|Query(q)| q).map_err(|e| bad(format!("Invalid query string: {}", e.body_text())))
 }
 
+/// The filter narrowed to what the caller may read: a global admin reads everything; anyone
+/// else the records of the registries they may see.
+fn scoped(state: &AppState, caller: &Caller, mut filter: AuditFilter) -> AuditFilter {
+    let watched = state.hub.registries().into_iter().map(|r| r.key);
+    filter.visible = crate::auth::authz::audit_scope(caller, watched);
+    filter
+}
+
 /// `GET /api/v1/audit`.
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     q: Result<Query<AuditQuery>, QueryRejection>,
 ) -> AppResult<Json<AuditPage>> {
     let q = query(q)?;
     if q.format.is_some() {
         return Err(bad("'format' belongs to /api/v1/audit/export.".into()));
     }
-    let page = state.store.audit_list(&q.filter()?, q.limit()?).await.map_err(|e| store_read(&e))?;
+    let page =
+        state.store.audit_list(&scoped(&state, &caller, q.filter()?), q.limit()?).await.map_err(|e| store_read(&e))?;
     Ok(Json(page))
 }
 
@@ -164,6 +177,7 @@ enum Format {
 /// streamed page by page so a long history is never held in memory at once.
 pub async fn export(
     State(state): State<AppState>,
+    caller: Caller,
     q: Result<Query<AuditQuery>, QueryRejection>,
 ) -> AppResult<Response> {
     let q = query(q)?;
@@ -175,7 +189,7 @@ pub async fn export(
         Some("jsonl") => Format::JsonLines,
         Some(other) => return Err(bad(format!("'format' must be csv or jsonl, not '{}'.", short(other)))),
     };
-    let filter = q.filter()?;
+    let filter = scoped(&state, &caller, q.filter()?);
     // The first page is read before answering, so a store failure is a 503, not a cut file.
     let first = state.store.audit_list(&filter, MAX_LIMIT).await.map_err(|e| store_read(&e))?;
     let store = state.store.clone();

@@ -2,13 +2,22 @@
 //!
 //! Hand-written: a handful of gauges and counters does not justify a metrics
 //! framework, and every value is read from state that exists anyway.
+//!
+//! With `http.metrics_token_file` the exposition needs `Authorization: Bearer <token>`, as
+//! Prometheus sends it from `authorization.credentials_file`; the token is compared in
+//! constant time and never logged.
 
 use std::fmt::Write;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use azure_core::credentials::Secret;
+use replimap_types::ErrorCode;
+use sha2::{Digest, Sha256};
 
+use crate::edge::{Edge, EdgeCounters};
+use crate::error::AppError;
 use crate::hub::{HubCounters, RestartReason};
 use crate::state::AppState;
 
@@ -21,8 +30,37 @@ fn esc(v: &str) -> String {
     v.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// The exposition.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Whether `Authorization` carries `token` as a bearer token. Both sides are hashed first, so
+/// the comparison takes the same time whatever the length or the first wrong byte.
+fn bearer_matches(headers: &HeaderMap, token: &Secret) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, t)| t.trim());
+    let (given, want) = (Sha256::digest(given.as_bytes()), Sha256::digest(token.secret().as_bytes()));
+    let diff = given.iter().zip(want.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    std::hint::black_box(diff) == 0
+}
+
+/// The exposition, or 401 without the configured token.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.edge.metrics_token {
+        if !bearer_matches(&headers, token) {
+            let mut resp = AppError::new(
+                ErrorCode::Unauthenticated,
+                "/metrics needs 'Authorization: Bearer' with the token of http.metrics_token_file.",
+            )
+            .into_response();
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"metrics\""));
+            return resp;
+        }
+    }
+    exposition(&state).into_response()
+}
+
+fn exposition(state: &AppState) -> impl IntoResponse {
     let mut out = String::new();
     metric(&mut out, "replimap_http_responses_total", "counter", "Portal HTTP responses by status class.");
     for (class, n) in state.http.by_class() {
@@ -48,8 +86,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "Requests held back by the client-side token bucket.",
     );
     let _ = writeln!(out, "replimap_arm_client_throttle_waits_total {}", arm.throttle_waits);
+    auth_metrics(&mut out, &state.auth);
     metric(&mut out, "replimap_sse_clients", "gauge", "Open status streams.");
     let _ = writeln!(out, "replimap_sse_clients {}", state.hub.client_count());
+    edge(&mut out, &state.edge);
 
     hub_counters(&mut out, state.hub.counters());
     metric(
@@ -95,6 +135,40 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
+/// What the HTTP edge holds and refused (alert on refusals: a cap or timeout is being hit).
+fn edge(out: &mut String, edge: &Edge) {
+    let c = &edge.counters;
+    metric(out, "replimap_http_connections_open", "gauge", "Open client connections (at most http.max_connections).");
+    let _ = writeln!(out, "replimap_http_connections_open {}", edge.connections_open());
+    metric(
+        out,
+        "replimap_http_connections_refused_total",
+        "counter",
+        "Connections closed on accept because http.max_connections were open.",
+    );
+    let _ = writeln!(out, "replimap_http_connections_refused_total {}", EdgeCounters::get(&c.connections_refused));
+    metric(
+        out,
+        "replimap_http_header_timeouts_total",
+        "counter",
+        "Connections closed without a request head within http.header_timeout_secs (slow or idle clients).",
+    );
+    let _ = writeln!(out, "replimap_http_header_timeouts_total {}", EdgeCounters::get(&c.header_timeouts));
+    metric(
+        out,
+        "replimap_http_request_timeouts_total",
+        "counter",
+        "Requests answered 503 after http.request_timeout_secs.",
+    );
+    let _ = writeln!(out, "replimap_http_request_timeouts_total {}", EdgeCounters::get(&c.request_timeouts));
+    metric(out, "replimap_http_bodies_too_large_total", "counter", "Requests refused 413 (over http.max_body_bytes).");
+    let _ = writeln!(out, "replimap_http_bodies_too_large_total {}", EdgeCounters::get(&c.bodies_too_large));
+    metric(out, "replimap_sse_refused_total", "counter", "Status streams refused 429, by the cap that was reached.");
+    for (cap, n) in [("total", &c.streams_refused_total), ("identity", &c.streams_refused_identity)] {
+        let _ = writeln!(out, "replimap_sse_refused_total{{cap=\"{cap}\"}} {}", EdgeCounters::get(n));
+    }
+}
+
 /// How the watched set changes and how the pollers fare (alert on restarts and failures).
 fn hub_counters(out: &mut String, c: HubCounters) {
     metric(out, "replimap_registries_watched", "gauge", "Registries the portal watches.");
@@ -124,4 +198,36 @@ fn hub_counters(out: &mut String, c: HubCounters) {
         "Reads of the registry list in which some subscription could not be listed.",
     );
     let _ = writeln!(out, "replimap_discovery_failures_total {}", c.discovery_failures);
+}
+
+/// Sign-in: what an operator alerts on (a burst of spoofed headers means someone reaches the
+/// portal around its proxy; refusals, a misconfigured role file or a leaked token).
+fn auth_metrics(out: &mut String, auth: &crate::auth::Authenticator) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let rows = [
+        (
+            "replimap_auth_untrusted_identity_headers_total",
+            "Requests from peers outside auth.proxy.trusted_proxies that carried identity headers (ignored).",
+            auth.proxy_counters.untrusted_identity_headers.load(Relaxed),
+        ),
+        (
+            "replimap_auth_unauthenticated_total",
+            "Requests that needed an identity and had none.",
+            auth.counters.unauthenticated.load(Relaxed),
+        ),
+        (
+            "replimap_auth_credentials_refused_total",
+            "API tokens or sessions presented that did not work (invalid, expired, revoked).",
+            auth.counters.credentials_refused.load(Relaxed),
+        ),
+        (
+            "replimap_auth_forbidden_total",
+            "Actions refused for want of a role (403).",
+            auth.counters.forbidden.load(Relaxed),
+        ),
+    ];
+    for (name, help, n) in rows {
+        metric(out, name, "counter", help);
+        let _ = writeln!(out, "{name} {n}");
+    }
 }

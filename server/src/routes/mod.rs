@@ -1,13 +1,16 @@
 //! The portal API, one module per resource.
 
 mod audit;
+pub mod enroll;
 mod events;
 mod health;
 mod locations;
+pub mod me;
 mod metrics;
 mod operations;
 mod registries;
 mod replications;
+mod tokens;
 mod validate;
 
 use axum::http::{Method, Uri};
@@ -36,11 +39,14 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/api/v1/registries/{subscription_id}/{resource_group}/{registry}/replications/{name}",
             get(replications::get).put(replications::create).patch(replications::update).delete(replications::delete),
         ),
-        ("/api/v1/events", get(events::stream)),
+        (events::PATH, get(events::stream)),
         ("/api/v1/operations", get(operations::list)),
         ("/api/v1/operations/{id}", get(operations::get)),
         ("/api/v1/audit", get(audit::list)),
         ("/api/v1/audit/export", get(audit::export)),
+        ("/api/v1/me", get(me::get)),
+        ("/api/v1/tokens", get(tokens::list).post(tokens::create)),
+        ("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke)),
     ]
 }
 
@@ -70,6 +76,16 @@ pub fn api(state: &AppState) -> Router<AppState> {
 /// the page's HTML one.
 pub fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
+}
+
+/// Whether a path is a liveness or readiness probe, which answers whatever the `Host`.
+pub fn is_probe(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz")
+}
+
+/// Whether a path is the event stream, which is meant to stay open (no request timeout).
+pub fn is_event_stream(path: &str) -> bool {
+    path == events::PATH
 }
 
 /// The 404 of an unknown API path.

@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use super::validate;
 use crate::audit::{Attempt, Draft};
+use crate::auth::authz::{self, Action};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::operations;
@@ -80,6 +81,7 @@ const STATE_AGE_HEADER: &str = "x-replimap-state-age-ms";
 /// writes since), with its age; `?refresh=true` reads ARM now and feeds the answer to the hub.
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     path: Result<Path<RegistryPath>, PathRejection>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> AppResult<Response> {
@@ -87,7 +89,9 @@ pub async fn list(
     let Query(q) =
         query.map_err(|e| AppError::new(ErrorCode::BadRequest, format!("Invalid query string: {}", e.body_text())))?;
     let refresh = validate::flag("refresh", q.refresh.as_deref())?;
-    let reg = validate::replicable_registry(&state, &p.key()?)?;
+    let key = p.key()?;
+    authz::require(&caller, Action::Read, &key)?;
+    let reg = validate::replicable_registry(&state, &key)?;
     let (replications, age) = if refresh { from_arm(&state, &reg).await? } else { from_hub(&state, &reg)? };
     let headers = [
         (header::AGE, age.as_secs().to_string()),
@@ -142,10 +146,12 @@ async fn from_arm(state: &AppState, reg: &RegistryState) -> AppResult<(Vec<Repli
 /// `GET …/replications/{name}`.
 pub async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     path: Result<Path<ReplicationPath>, PathRejection>,
 ) -> AppResult<Json<Replication>> {
     let p = validate::path(path)?;
     let (key, name) = p.parts()?;
+    authz::require(&caller, Action::Read, &key)?;
     let reg = validate::replicable_registry(&state, &key)?;
     let arm = state.arm.get_replication(&canonical(&reg), &name).await?;
     Ok(Json(arm.into_view(&reg.registry.location)?))
@@ -166,9 +172,9 @@ fn typed<T: serde::de::DeserializeOwned>(v: AppResult<serde_json::Value>) -> App
     serde_json::from_value(v?).map_err(|e| AppError::new(ErrorCode::BadRequest, format!("Invalid request body: {e}")))
 }
 
-/// Runs one write with its audit record: recorded before `write` may call ARM (a 503 and no
-/// ARM call when the store cannot record), refused or failed with the error if `write`
-/// fails; `write` itself marks the record accepted.
+/// Runs one write with its audit record: recorded and authorised before `write` may call ARM
+/// (a 503 and no ARM call when the store cannot record, a 403 when the role is missing),
+/// refused or failed with the error if `write` fails; `write` itself marks the record accepted.
 async fn audited(
     state: &AppState,
     caller: &Caller,
@@ -264,7 +270,8 @@ pub async fn update(
         request: raw,
     };
     audited(&state, &caller, draft, async |attempt| {
-        let (key, name) = (key?, validate::replication_name(&p.name)?);
+        let key = key?;
+        let name = validate::replication_name(&p.name)?;
         let raw = body?;
         // ARM fixes these at creation; say so rather than "unknown field".
         for field in ["location", "zoneRedundancy", "name"] {
@@ -322,7 +329,8 @@ pub async fn delete(
         request: serde_json::Value::Null,
     };
     audited(&state, &caller, draft, async |attempt| {
-        let (key, name) = (key?, validate::replication_name(&p.name)?);
+        let key = key?;
+        let name = validate::replication_name(&p.name)?;
         let reg = validate::writable_registry(&state, &key)?;
         let key = canonical(&reg);
         let known = reg.replications.iter().find(|r| r.name == name);

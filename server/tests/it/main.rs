@@ -4,7 +4,11 @@
 mod audit;
 mod azure_mode;
 mod durable;
+mod edge;
+mod oidc;
 mod openapi_schemas;
+mod proxy;
 mod reconcile;
 mod routes;
 mod support;
+mod tokens;

@@ -515,3 +515,46 @@ fn child_ignores_the_process_environment() {
     assert_eq!(fingerprint(&c), fingerprint(&Config::emulator_defaults()));
     assert!(warnings.is_empty());
 }
+
+#[test]
+fn sign_in_settings_are_checked_before_anything_starts() {
+    let load = |text: &str| {
+        let file = toml_file("auth", text);
+        Config::load(&env(&[("REPLIMAP_CONFIG", file.to_str().unwrap())]), &[]).map(|(c, _)| c)
+    };
+    let err = |text: &str| format!("{:#}", load(text).unwrap_err());
+    // Local mode off loopback: refused, saying how to configure sign-in; allowed only explicitly.
+    let e = err("listen = \"0.0.0.0:3000\"\n");
+    assert!(e.contains("not a loopback address") && e.contains("auth.mode = \"proxy\"") && e.contains("oidc"), "{e}");
+    assert!(load("listen = \"0.0.0.0:3000\"\n[auth]\nallow_remote_local = true\n").unwrap().auth.allow_remote_local);
+    // Proxy mode believes no one by default.
+    let e = err("[auth]\nmode = \"proxy\"\n");
+    assert!(e.contains("trusted_proxies"), "{e}");
+    let e = err("[auth]\nmode = \"proxy\"\n[auth.proxy]\ntrusted_proxies = [\"10.0.0.300\"]\n");
+    assert!(e.contains("not an address or a CIDR"), "{e}");
+    let e = err("[auth]\nmode = \"proxy\"\n[auth.proxy]\ntrusted_proxies = [\"10.0.0.0/8\"]\npreset = \"custom\"\n");
+    assert!(e.contains("user_header"), "{e}");
+    let c = load("listen = \"0.0.0.0:3000\"\n[auth]\nmode = \"proxy\"\n[auth.proxy]\ntrusted_proxies = \"10.0.0.0/8, 127.0.0.1\"\n")
+        .unwrap();
+    assert_eq!(c.auth.proxy.unwrap().trusted.len(), 2);
+    // OIDC needs its provider, client and secret, over https (http only on loopback).
+    let e = err("[auth]\nmode = \"oidc\"\n");
+    assert!(e.contains("auth.oidc.issuer"), "{e}");
+    let e = err("[auth]\nmode = \"oidc\"\n[auth.oidc]\nissuer = \"http://login.example/t\"\nclient_id = \"c\"\nclient_secret = \"s\"\n");
+    assert!(e.contains("must be https"), "{e}");
+    let e = err("[auth]\nmode = \"oidc\"\n[auth.oidc]\nissuer = \"https://login.example/t\"\nclient_id = \"c\"\n");
+    assert!(e.contains("client secret"), "{e}");
+    // Bindings name exactly one subject, a known role and patterns that can match.
+    let e = err("[[rbac.bind]]\nrole = \"operator\"\n");
+    assert!(e.contains("exactly one of user, group or claim"), "{e}");
+    let e = err("[[rbac.bind]]\ngroup = \"ops\"\nrole = \"owner\"\n");
+    assert!(e.contains("'owner' is not a role"), "{e}");
+    let e = err("[[rbac.bind]]\ngroup = \"ops\"\nrole = \"viewer\"\nregistries = [\"/tenants/x\"]\n");
+    assert!(e.contains("not an ARM id pattern"), "{e}");
+    let e = err("[[rbac.bind]]\ngroup = \"ops\"\nrole = \"viewer\"\nrealm = \"x\"\n");
+    assert!(e.contains("realm"), "{e}");
+    let c = load("[rbac]\ndefault = \"viewer\"\n[[rbac.bind]]\nuser = \"Ann@Example.com\"\nrole = \"admin\"\n").unwrap();
+    assert_eq!(c.auth.default_role, Some(replimap_types::Role::Viewer));
+    assert_eq!(c.auth.bindings[0].subject, crate::config::Subject::User("ann@example.com".into()));
+    assert_eq!(c.auth.bindings[0].registries, ["*"]);
+}

@@ -553,7 +553,8 @@ fn sign_in_settings_are_checked_before_anything_starts() {
     assert!(e.contains("not an ARM id pattern"), "{e}");
     let e = err("[[rbac.bind]]\ngroup = \"ops\"\nrole = \"viewer\"\nrealm = \"x\"\n");
     assert!(e.contains("realm"), "{e}");
-    let c = load("[rbac]\ndefault = \"viewer\"\n[[rbac.bind]]\nuser = \"Ann@Example.com\"\nrole = \"admin\"\n").unwrap();
+    let c =
+        load("[rbac]\ndefault = \"viewer\"\n[[rbac.bind]]\nuser = \"Ann@Example.com\"\nrole = \"admin\"\n").unwrap();
     assert_eq!(c.auth.default_role, Some(replimap_types::Role::Viewer));
     assert_eq!(c.auth.bindings[0].subject, crate::config::Subject::User("ann@example.com".into()));
     assert_eq!(c.auth.bindings[0].registries, ["*"]);

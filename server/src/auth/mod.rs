@@ -23,7 +23,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use replimap_types::{AuthMode, ErrorCode};
 
 use self::identity::Identity;
@@ -279,10 +279,11 @@ fn unauthenticated(state: &AppState, method: &Method, path: &str, query: Option<
         let to = url::form_urlencoded::Serializer::new(String::new()).append_pair("return_to", &here).finish();
         return Redirect::to(&format!("/auth/login?{to}")).into_response();
     }
-    let body =
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>replimap · sign-in needed</title>\
-        <link rel=\"stylesheet\" href=\"/pkg/replimap.css\"></head><body><main class=\"not-found\">\
-        <h1>You are not signed in.</h1><p>The proxy in front of replimap did not say who you are. Sign in through it \
-        and reload, or <a href=\"/enroll\">enroll this screen</a> with an API token.</p></main></body></html>";
-    (StatusCode::UNAUTHORIZED, Html(body)).into_response()
+    oidc::pages::page(
+        StatusCode::UNAUTHORIZED,
+        "You are not signed in.",
+        "<p>The proxy in front of replimap did not say who you are. Sign in through it and reload, or \
+         <a href=\"/enroll\">enroll this screen</a> with an API token.</p>",
+        None,
+    )
 }

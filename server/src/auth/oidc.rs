@@ -22,9 +22,9 @@
 
 mod callback;
 mod claims;
-mod login;
+pub(crate) mod login;
 mod logout;
-mod pages;
+pub(crate) mod pages;
 
 use std::sync::RwLock;
 use std::time::Duration;

@@ -25,9 +25,8 @@ pub fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// The session cookie's value in a request, if any.
-pub fn from_headers(headers: &HeaderMap, secure: bool) -> Option<String> {
-    let name = cookie_name(secure);
+/// The value of the cookie `name` in a request, if it has one that is not blank.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -37,6 +36,11 @@ pub fn from_headers(headers: &HeaderMap, secure: bool) -> Option<String> {
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim().to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// The session cookie's value in a request, if any.
+pub fn from_headers(headers: &HeaderMap, secure: bool) -> Option<String> {
+    cookie(headers, cookie_name(secure))
 }
 
 /// The store's key for a cookie value.

@@ -7,24 +7,19 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use replimap_types::{AuditAction, ErrorCode, Role};
 use serde_json::json;
 
 use crate::audit::record_decision;
 use crate::auth::identity::Identity;
+use crate::auth::oidc::login::safe_return_to;
+use crate::auth::oidc::pages;
 use crate::auth::{rbac, session, tokens};
 use crate::caller::Caller;
 use crate::error::AppError;
 use crate::middleware::REQUEST_ID;
 use crate::state::AppState;
-
-/// A local path to go to afterwards: `/…` but not `//…` (another host) or `/\\…`.
-pub fn local_path(p: Option<&str>) -> Option<String> {
-    let p = p?.trim();
-    let ok = p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.chars().any(char::is_control);
-    ok.then(|| p.to_owned())
-}
 
 /// The form's fields (or the JSON body's).
 #[derive(serde::Deserialize)]
@@ -92,7 +87,11 @@ pub async fn enroll(State(state): State<AppState>, req: axum::extract::Request) 
     if json {
         return (StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response();
     }
-    let to = local_path(form.return_to.as_deref()).unwrap_or_else(|| "/?kiosk=1".into());
+    // A screen goes to the kiosk unless told otherwise; where it is told, only to a path here.
+    let to = match form.return_to.as_deref() {
+        Some(r) => safe_return_to(Some(r)),
+        None => "/?kiosk=1".into(),
+    };
     (
         StatusCode::SEE_OTHER,
         [(header::SET_COOKIE, cookie), (header::LOCATION, to.parse().unwrap_or(header::HeaderValue::from_static("/")))],
@@ -118,17 +117,7 @@ fn refuse(json: bool, e: &AppError) -> Response {
     if json {
         return AppError::new(e.code(), e.to_string()).into_response();
     }
-    let status = e.status();
-    let message = html_escape(&e.to_string());
-    let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>replimap · enroll</title></head>\
-         <body><main class=\"not-found\"><h1>This screen was not enrolled.</h1><p id=\"enroll-error\">{message}</p>\
-         <p><a href=\"/enroll\">Try again</a></p></main></body></html>"
-    );
-    (status, Html(body)).into_response()
-}
-
-/// Text safe inside HTML.
-pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    let body =
+        format!("<p id=\"enroll-error\">{}</p><p><a href=\"/enroll\">Try again</a></p>", pages::escape(&e.to_string()));
+    pages::page(e.status(), "This screen was not enrolled.", &body, None)
 }

@@ -54,13 +54,7 @@ pub(super) fn login_cookie(state: &AppState, login_state: &str, max_age_secs: i6
 }
 
 pub(super) fn has_cookie(headers: &HeaderMap, name: &str) -> bool {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .any(|(k, v)| k == name && v == "1")
+    crate::auth::session::cookie(headers, name).is_some_and(|v| v == "1")
 }
 
 pub(super) fn not_here() -> Response {

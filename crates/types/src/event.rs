@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AuditRecord, RegistryKey, RegistrySummary, Replication, ReplicationName};
+use crate::{AuditRecord, Coverage, RegistryKey, RegistrySummary, Replication, ReplicationName};
 
 /// Everything known about one watched registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +15,10 @@ pub struct RegistryState {
     /// Why the last poll failed, if it did (the data above is then the last good one).
     #[serde(default)]
     pub error: Option<String>,
+    /// Where its images run, once workload discovery has read it (`None` before, or with
+    /// discovery off).
+    #[serde(default)]
+    pub coverage: Option<Coverage>,
 }
 
 /// One message of the status stream. The first message on every connection is a
@@ -61,6 +65,13 @@ pub enum StatusEvent {
         /// The error, or `None` once polling works again.
         error: Option<String>,
     },
+    /// Workload discovery saw the registry's workloads change.
+    CoverageChanged {
+        /// The registry.
+        registry: RegistryKey,
+        /// Its coverage now.
+        coverage: Coverage,
+    },
     /// An audit record was written or moved on (the activity page lists it live).
     Activity {
         /// The record as it stands now.
@@ -82,6 +93,8 @@ pub enum Applied {
     Removed(Replication),
     /// The registry's poll error was set or cleared.
     Error,
+    /// The registry's coverage was replaced.
+    Coverage,
     /// Nothing changed (a snapshot, a failed write, another registry's event, an unknown name).
     Nothing,
 }
@@ -94,7 +107,8 @@ impl StatusEvent {
             Self::ReplicationUpserted { registry, .. }
             | Self::ReplicationRemoved { registry, .. }
             | Self::OperationFailed { registry, .. }
-            | Self::RegistryError { registry, .. } => Some(registry),
+            | Self::RegistryError { registry, .. }
+            | Self::CoverageChanged { registry, .. } => Some(registry),
             Self::Activity { record } => record.registry.as_ref(),
         }
     }
@@ -133,6 +147,10 @@ impl RegistryState {
                 self.error = error.clone();
                 Applied::Error
             }
+            StatusEvent::CoverageChanged { coverage, .. } => {
+                self.coverage = Some(coverage.clone());
+                Applied::Coverage
+            }
             StatusEvent::Snapshot { .. } | StatusEvent::OperationFailed { .. } | StatusEvent::Activity { .. } => {
                 Applied::Nothing
             }
@@ -160,6 +178,7 @@ impl<'de> Deserialize<'de> for StatusEvent {
             #[serde(default)]
             error: Option<String>,
             record: Option<AuditRecord>,
+            coverage: Option<Coverage>,
         }
         const VARIANTS: &[&str] = &[
             "snapshot",
@@ -167,6 +186,7 @@ impl<'de> Deserialize<'de> for StatusEvent {
             "replication_removed",
             "operation_failed",
             "registry_error",
+            "coverage_changed",
             "activity",
         ];
         fn need<T, E: Error>(field: Option<T>, name: &'static str) -> Result<T, E> {
@@ -189,6 +209,10 @@ impl<'de> Deserialize<'de> for StatusEvent {
                 message: need(w.message, "message")?,
             },
             "registry_error" => Self::RegistryError { registry: need(w.registry, "registry")?, error: w.error },
+            "coverage_changed" => Self::CoverageChanged {
+                registry: need(w.registry, "registry")?,
+                coverage: need(w.coverage, "coverage")?,
+            },
             "activity" => Self::Activity { record: need(w.record, "record")? },
             other => return Err(D::Error::unknown_variant(other, VARIANTS)),
         })

@@ -9,6 +9,7 @@
 mod audit;
 mod auth;
 mod backoff;
+mod coverage;
 mod error;
 mod event;
 mod http;
@@ -26,6 +27,11 @@ pub use auth::{
     Me, NewApiToken, Role,
 };
 pub use backoff::backoff;
+pub use coverage::{
+    CostReport, Coverage, CoverageFigure, CoverageReport, CoverageStatus, Evidence, EvidenceKind, FillGaps, FillItem,
+    FillPlan, FillResult, Fleet, FleetRow, PlannedReplica, PriceBasis, RegionCoverage, ReplicaCost, SkippedGap,
+    TransferEstimate, Workload, WorkloadKind, ACR_PULL_ROLE, PULLS_FROM_TAG,
+};
 pub use error::{ApiError, ErrorCode};
 pub use event::{Applied, RegistryState, StatusEvent};
 pub use http::CSRF_HEADER;

@@ -112,12 +112,13 @@ pub struct ArmClient {
     correlation: Option<Arc<Correlation>>,
 }
 
+/// One page of an ARM list (`value` and `nextLink`), for every list the client follows.
 #[derive(Deserialize)]
-struct Page<T> {
+pub(crate) struct Page<T> {
     #[serde(default = "Vec::new")]
-    value: Vec<T>,
+    pub(crate) value: Vec<T>,
     #[serde(default, rename = "nextLink")]
-    next_link: Option<String>,
+    pub(crate) next_link: Option<String>,
 }
 
 impl ArmClient {

@@ -122,6 +122,50 @@ impl Throttle {
     }
 }
 
+/// Resource Graph's own quota, which ARM's buckets do not cover: every answer says how many
+/// queries are left (`x-ms-user-quota-remaining`) and when the window resets
+/// (`x-ms-user-quota-resets-after`, `hh:mm:ss`). Once none are left, the next query waits for
+/// the reset rather than spending a 429 on finding out.
+#[derive(Debug, Default)]
+pub(crate) struct GraphQuota {
+    blocked_until: Mutex<Option<Instant>>,
+}
+
+impl GraphQuota {
+    /// Notes the quota headers of an answer received at `now`.
+    pub(crate) fn observe(&self, remaining: Option<&str>, resets_after: Option<&str>, now: Instant) {
+        let Some(remaining) = remaining.and_then(|r| r.trim().parse::<i64>().ok()) else { return };
+        let until = if remaining > 0 {
+            None
+        } else {
+            // No reset time: wait one default window (5 s) rather than not at all.
+            let wait = resets_after.and_then(parse_hms).unwrap_or(Duration::from_secs(5));
+            Some(now + wait)
+        };
+        *self.blocked_until.lock().unwrap_or_else(|p| p.into_inner()) = until;
+    }
+
+    /// How long the next query must wait, from `now`.
+    pub(crate) fn wait(&self, now: Instant) -> Duration {
+        let until = *self.blocked_until.lock().unwrap_or_else(|p| p.into_inner());
+        until.map(|u| u.saturating_duration_since(now)).unwrap_or_default()
+    }
+}
+
+/// `hh:mm:ss` (hours may exceed 23; seconds may carry a fraction).
+fn parse_hms(text: &str) -> Option<Duration> {
+    let mut parts = text.trim().split(':');
+    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let (h, m, s) = (h.parse::<u64>().ok()?, m.parse::<u64>().ok()?, s.parse::<f64>().ok()?);
+    if !(0.0..60.0).contains(&s) || m >= 60 {
+        return None;
+    }
+    Some(Duration::from_secs(h * 3600 + m * 60) + Duration::from_secs_f64(s))
+}
+
 /// The subscription a request path belongs to (`/subscriptions/{id}/…`), or `""` for tenant-level calls.
 pub(crate) fn subscription_of(path: &str) -> &str {
     let mut parts = path.split('/').filter(|p| !p.is_empty());
@@ -150,6 +194,25 @@ mod tests {
         assert!(t.try_take("other", OpClass::Read, now).is_ok());
         assert!(t.try_take("s", OpClass::Write, now).is_ok());
         assert!(t.try_take("s", OpClass::Read, now + Duration::from_millis(150)).is_ok());
+    }
+
+    #[test]
+    fn an_exhausted_graph_quota_waits_for_the_reset() {
+        let q = GraphQuota::default();
+        let now = Instant::now();
+        assert_eq!(q.wait(now), Duration::ZERO);
+        q.observe(Some("3"), Some("00:00:04"), now);
+        assert_eq!(q.wait(now), Duration::ZERO, "queries left: no wait");
+        q.observe(Some("0"), Some("00:00:04"), now);
+        assert_eq!(q.wait(now), Duration::from_secs(4));
+        assert_eq!(q.wait(now + Duration::from_secs(3)), Duration::from_secs(1));
+        assert_eq!(q.wait(now + Duration::from_secs(5)), Duration::ZERO);
+        q.observe(None, None, now);
+        assert_eq!(q.wait(now), Duration::from_secs(4), "an answer without the headers changes nothing");
+        q.observe(Some("0"), Some("garbage"), now);
+        assert_eq!(q.wait(now), Duration::from_secs(5), "an unreadable reset waits one window");
+        assert_eq!(parse_hms("01:02:03.5"), Some(Duration::from_secs_f64(3723.5)));
+        assert_eq!(parse_hms("00:61:00"), None);
     }
 
     #[test]

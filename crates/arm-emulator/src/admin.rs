@@ -102,6 +102,16 @@ struct ConfigDto {
     token_lifetime_secs: Option<u64>,
     /// Answered as the limits in force, or `false`.
     throttling: Option<ThrottleSetting>,
+    /// Resource Graph's per-user quota: `true` (15 per 5 s), `false` (off, no quota
+    /// headers) or `{"queries":N,"windowSecs":S}`.
+    resource_graph_quota: Option<QuotaSetting>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum QuotaSetting {
+    Switch(bool),
+    Limits(crate::graph_quota::GraphQuota),
 }
 
 fn millis(d: Duration) -> u64 {
@@ -119,6 +129,10 @@ async fn get_config(State(emu): State<Emulator>) -> Response {
         throttling: Some(match emu.throttling() {
             Some(l) => ThrottleSetting::Limits(l),
             None => ThrottleSetting::Switch(false),
+        }),
+        resource_graph_quota: Some(match emu.resource_graph_quota() {
+            Some(q) => QuotaSetting::Limits(q),
+            None => QuotaSetting::Switch(false),
         }),
     })
     .into_response()
@@ -148,6 +162,11 @@ async fn set_config(State(emu): State<Emulator>, body: Bytes) -> Response {
         None => {}
         Some(ThrottleSetting::Switch(on)) => emu.set_throttling(on.then(Throttling::arm)),
         Some(ThrottleSetting::Limits(l)) => emu.set_throttling(Some(l)),
+    }
+    match dto.resource_graph_quota {
+        None => {}
+        Some(QuotaSetting::Switch(on)) => emu.set_resource_graph_quota(on.then(Default::default)),
+        Some(QuotaSetting::Limits(q)) => emu.set_resource_graph_quota(Some(q)),
     }
     get_config(State(emu)).await
 }

@@ -10,7 +10,7 @@ use crate::ctx::{base_url, Ctx};
 use crate::emulator::Emulator;
 use crate::error::{ArmError, ArmResult};
 use crate::handlers::container_registry::{operations, registries, registry_write, replication_write, replications};
-use crate::handlers::{locations, resource_groups, resources, subscriptions};
+use crate::handlers::{locations, resource_graph, resource_groups, resources, subscriptions, workloads};
 use crate::identity;
 use crate::route::{self, Route};
 
@@ -87,6 +87,9 @@ fn dispatch(mut ctx: Ctx) -> ArmResult<Response> {
         (Route::Replication { sub, rg, reg, rep }, Method::DELETE) => replications::delete(&ctx, &sub, &rg, &reg, &rep),
         (Route::OperationStatus { op }, Method::GET) => operations::status(&ctx, &op),
         (Route::OperationResult { op }, Method::GET) => operations::result(&ctx, &op),
+        (Route::ResourceGraph, Method::POST) => Ok(resource_graph::query(&ctx)),
+        (Route::RoleAssignments { sub }, Method::GET) => workloads::role_assignments(&ctx, &sub),
+        (Route::Workload { path }, Method::GET) => workloads::get(&ctx, &path),
         (_, m) => Err(ArmError::method_not_allowed(m.as_str())),
     }
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::auth::{SigningKey, TokenRequest};
 use crate::config::{EmulatorConfig, Timings};
 use crate::faults::{FaultRule, Faults};
+use crate::graph_quota::{GraphQuota, QuotaBook};
 use crate::requests::{RequestRecord, RequestStats};
 use crate::seed::{Seed, SeedRegistry, SeedReplica};
 use crate::store::Store;
@@ -28,6 +29,7 @@ struct Inner {
     faults: Mutex<Faults>,
     requests: Mutex<RequestStats>,
     throttler: Mutex<Throttler>,
+    graph_quota: Mutex<QuotaBook>,
     seed: Seed,
     /// Signs and checks access tokens; kept in the state file so tokens issued
     /// before a restart stay valid after it.
@@ -35,6 +37,8 @@ struct Inner {
     state_file: Option<PathBuf>,
     /// The text last written to `state_file`, to skip writes that change nothing.
     saved: Mutex<String>,
+    /// When a read last wrote the state file (see [`Emulator::persist_after_read`]).
+    read_persisted: Mutex<Option<Instant>>,
 }
 
 /// A token just signed: `lifetime_secs` is `exp - iat`, the token response's `expires_in`.
@@ -90,10 +94,12 @@ impl Emulator {
                 faults: Mutex::new(Faults::default()),
                 requests: Mutex::new(RequestStats::default()),
                 throttler: Mutex::new(throttler),
+                graph_quota: Mutex::new(QuotaBook::default()),
                 seed: config.seed,
                 key,
                 state_file: config.state_file,
                 saved: Mutex::new(String::new()),
+                read_persisted: Mutex::new(None),
             }),
         }
     }
@@ -115,6 +121,21 @@ impl Emulator {
             Ok(()) => *saved = text,
             Err(e) => eprintln!("replimap emulator: cannot write {}: {e}", path.display()),
         }
+    }
+
+    /// After a read: a read changes the state only by finishing due operations, which a
+    /// restart finishes again from their deadlines, so the file is written at most once a
+    /// second for reads. Making the text costs ~0.1 ms per resource, which with the bench's
+    /// thousand workloads was most of every request's time.
+    pub(crate) fn persist_after_read(&self) {
+        {
+            let mut last = lock(&self.inner.read_persisted);
+            if last.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        self.persist();
     }
 
     pub(crate) fn throttler(&self) -> MutexGuard<'_, Throttler> {
@@ -220,8 +241,67 @@ impl Emulator {
         self.faults_mut().rules.push(rule);
     }
 
+    /// Clears the fault rules and the Resource Graph refusal.
     pub fn clear_faults(&self) {
-        self.faults_mut().rules.clear();
+        let mut faults = self.faults_mut();
+        faults.rules.clear();
+        faults.resource_graph_refused = false;
+    }
+
+    /// Makes Resource Graph answer 403 `AuthorizationFailed` (`true`) or serve again.
+    pub fn set_resource_graph_refused(&self, refuse: bool) {
+        self.faults_mut().resource_graph_refused = refuse;
+    }
+
+    pub fn resource_graph_refused(&self) -> bool {
+        self.faults_mut().resource_graph_refused
+    }
+
+    pub(crate) fn graph_quota(&self) -> MutexGuard<'_, QuotaBook> {
+        lock(&self.inner.graph_quota)
+    }
+
+    /// Sets Resource Graph's per-user quota (`None`: no quota, no quota headers); windows start afresh.
+    pub fn set_resource_graph_quota(&self, quota: Option<GraphQuota>) {
+        self.graph_quota().set_limit(quota);
+    }
+
+    pub fn resource_graph_quota(&self) -> Option<GraphQuota> {
+        self.graph_quota().limit
+    }
+
+    pub(crate) fn record_retail_request(&self) {
+        lock(&self.inner.requests).retail_price_requests += 1;
+    }
+
+    /// Out of band: adds or replaces a workload resource (any type); its subscription
+    /// and group are created when missing. Returns the stored document.
+    pub fn put_workload(&self, workload: &crate::workloads::SeedWorkload) -> Result<Value, String> {
+        self.store().put_workload(workload)
+    }
+
+    /// Out of band: removes a workload (and its children). `false` when there was none.
+    pub fn remove_workload(&self, id: &str) -> bool {
+        self.store().remove_workload(id)
+    }
+
+    /// Out of band: adds or replaces a role assignment. Returns the stored document.
+    pub fn put_role_assignment(&self, assignment: &crate::workloads::SeedRoleAssignment) -> Result<Value, String> {
+        self.store().put_role_assignment(assignment)
+    }
+
+    pub fn remove_role_assignment(&self, id: &str) -> bool {
+        self.store().remove_role_assignment(id)
+    }
+
+    /// Every workload document and role assignment, in store order.
+    pub fn workload_documents(&self) -> (Vec<Value>, Vec<Value>) {
+        let store = self.store();
+        (store.resources.clone(), store.role_assignments.clone())
+    }
+
+    pub(crate) fn generate_workloads(&self, g: &crate::generate::Generate) -> Result<Value, String> {
+        self.store().generate(g)
     }
 
     /// Rules still active (used-up rules are dropped).
@@ -242,11 +322,13 @@ impl Emulator {
         *lock(&self.inner.requests) = RequestStats::default();
     }
 
-    /// Back to the seed: state rebuilt, faults cleared, counters reset.
+    /// Back to the seed: state rebuilt, faults cleared, counters and quota windows reset.
     pub fn reset(&self) {
         *lock(&self.inner.store) = Store::from_seed(&self.inner.seed);
         self.clear_faults();
         self.reset_requests();
+        let limit = self.resource_graph_quota();
+        self.set_resource_graph_quota(limit);
     }
 
     /// Adds (or replaces) a registry with its replicas, as a seed would.

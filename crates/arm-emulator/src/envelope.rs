@@ -21,7 +21,7 @@ pub(crate) const ADMIN_PREFIX: &str = "/_emulator";
 
 pub(crate) async fn arm_envelope(State(emu): State<Emulator>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path.starts_with(ADMIN_PREFIX) || crate::identity::route(path).is_some() {
+    if path.starts_with(ADMIN_PREFIX) || crate::identity::route(path).is_some() || crate::retail::is_retail(path) {
         return next.run(req).await;
     }
     let method = req.method().clone();
@@ -78,7 +78,13 @@ async fn faulted_or_served(emu: &Emulator, req: Request, next: Next, remaining: 
             if let Some(d) = other.and_then(|f| f.delay) {
                 tokio::time::sleep(d).await;
             }
-            match throttle(emu, &method, req.uri().path(), req.headers()) {
+            // Resource Graph has its own per-user quota (`graph_quota.rs`), not ARM's buckets.
+            let throttled = if crate::requests::is_resource_graph(req.uri().path()) {
+                Ok(None)
+            } else {
+                throttle(emu, &method, req.uri().path(), req.headers())
+            };
+            match throttled {
                 Err(e) => e.into_response(),
                 Ok(left) => {
                     *remaining = left;

@@ -17,13 +17,28 @@ pub(crate) struct ArmError {
     pub retry_after: Option<u64>,
     /// The `WWW-Authenticate` challenge of a 401 (`auth.rs`).
     pub www_authenticate: Option<String>,
+    /// `error.details[]` as `(code, message)`: Resource Graph puts the precise
+    /// reason there under a generic top-level code.
+    pub details: Vec<(String, String)>,
 }
 
 pub(crate) type ArmResult<T> = Result<T, ArmError>;
 
 impl ArmError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, code: code.to_owned(), message: message.into(), retry_after: None, www_authenticate: None }
+        Self {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            retry_after: None,
+            www_authenticate: None,
+            details: Vec::new(),
+        }
+    }
+
+    pub fn with_detail(mut self, code: &str, message: impl Into<String>) -> Self {
+        self.details.push((code.to_owned(), message.into()));
+        self
     }
 
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
@@ -107,7 +122,11 @@ impl ArmError {
 
 impl IntoResponse for ArmError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        let mut body = json!({ "error": { "code": self.code, "message": self.message } });
+        if !self.details.is_empty() {
+            let details: Vec<_> = self.details.iter().map(|(c, m)| json!({ "code": c, "message": m })).collect();
+            body["error"]["details"] = details.into();
+        }
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             resp.headers_mut().insert("retry-after", HeaderValue::from(secs));

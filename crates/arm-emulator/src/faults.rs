@@ -142,6 +142,9 @@ pub(crate) struct RequestFault {
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     pub rules: Vec<FaultRule>,
+    /// Resource Graph answers 403 `AuthorizationFailed` while set
+    /// (`PUT /_emulator/faults/resource-graph`), so the ARM fallback can be tested.
+    pub resource_graph_refused: bool,
 }
 
 impl Faults {

@@ -152,6 +152,7 @@ impl Store {
         }
         self.resource_groups.retain(|e| !(eq(&e.sub, sub) && eq(docs::str_field(&e.doc, "name"), rg)));
         self.registries.retain(|r| !(eq(&r.sub, sub) && eq(&r.rg, rg)));
+        self.drop_group_contents(sub, rg);
     }
 }
 

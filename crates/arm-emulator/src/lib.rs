@@ -1,7 +1,9 @@
 //! Embedded Azure Resource Manager emulator for the parts of ARM replimap
 //! uses: subscriptions, locations, generic resources, resource groups, and
 //! Microsoft.ContainerRegistry registries and geo-replications, with ARM's
-//! long-running-operation protocol, paging, error envelope and headers.
+//! long-running-operation protocol, paging, error envelope and headers; and for
+//! workload coverage, Resource Graph's named queries, workload resources at their
+//! own paths, role assignments and a Retail Prices API stand-in.
 //!
 //! It deliberately shares no types with `replimap-arm`: state is kept as JSON
 //! documents in ARM's wire shape, so a wrong client model cannot hide behind a
@@ -25,6 +27,7 @@
 //! ```
 
 mod admin;
+mod admin_workloads;
 pub mod assumptions;
 mod auth;
 mod config;
@@ -36,6 +39,9 @@ mod emulator;
 mod envelope;
 mod error;
 mod faults;
+mod generate;
+mod graph_query;
+mod graph_quota;
 mod group_delete;
 mod handlers;
 mod identity;
@@ -45,17 +51,22 @@ mod paging;
 mod persist;
 mod regions;
 mod requests;
+mod retail;
 mod route;
 mod seed;
+mod seed_demo;
 mod server;
 mod store;
 mod throttle;
 mod tls;
 mod validate;
+mod workload_shapes;
+mod workloads;
 
 pub use config::EmulatorConfig;
 pub use emulator::Emulator;
 pub use faults::FaultRule;
+pub use graph_quota::GraphQuota;
 pub use requests::{RequestRecord, RequestStats};
 pub use seed::{
     Seed, SeedRegistry, SeedReplica, SeedResourceGroup, SeedSubscription, DEMO_SUBSCRIPTION_ID, DEMO_TENANT_ID,
@@ -63,3 +74,4 @@ pub use seed::{
 pub use server::{router, serve, serve_tls, spawn, spawn_on, spawn_tls_on, EmulatorHandle};
 pub use throttle::{Rate, Throttling};
 pub use tls::{TlsIdentity, TlsListener};
+pub use workloads::{SeedRoleAssignment, SeedWorkload};

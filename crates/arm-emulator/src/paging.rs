@@ -10,13 +10,18 @@ use crate::error::{ArmError, ArmResult};
 /// One page of `items` for this request; other query parameters (`$filter`)
 /// are carried into the `nextLink`.
 pub(crate) fn page(ctx: &Ctx, items: Vec<Value>) -> ArmResult<Value> {
+    page_sized(ctx, items, None)
+}
+
+/// [`page`] with the caller's page size (`$top`) instead of the configured one.
+pub(crate) fn page_sized(ctx: &Ctx, items: Vec<Value>, size: Option<usize>) -> ArmResult<Value> {
     let skip = match ctx.query_param("$skipToken") {
         None => 0,
         Some(t) => t.parse::<usize>().map_err(|_| {
             ArmError::bad_request(a::INVALID_SKIP_TOKEN_CODE, format!("The skip token '{t}' is not valid."))
         })?,
     };
-    let size = ctx.emu.timings().page_size.max(1);
+    let size = size.unwrap_or(ctx.emu.timings().page_size).max(1);
     let total = items.len();
     let value: Vec<Value> = items.into_iter().skip(skip).take(size).collect();
     let mut body = json!({ "value": value });

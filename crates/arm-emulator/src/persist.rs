@@ -1,5 +1,5 @@
 //! The optional state file (`--state FILE`): every subscription, resource
-//! group, registry and replica as ARM documents, the long-running operations
+//! group, registry, replica, workload and role assignment as ARM documents, the long-running operations
 //! (running and recently finished) and the token signing key, so a demo keeps
 //! its replicas, its operations in flight and its clients' tokens across
 //! restarts, even a `kill -9`. Written after any request that changed
@@ -50,6 +50,11 @@ struct StateFile {
     registries: Vec<SavedRegistry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     operations: Vec<SavedOperation>,
+    /// Workload documents (`workloads.rs`). Absent in files of older emulators.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    resources: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    role_assignments: Vec<Value>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -190,6 +195,8 @@ pub(crate) fn to_text(store: &Store, key: &SigningKey) -> String {
             })
             .collect(),
         operations: store.operations.iter().map(SavedOperation::from_op).collect(),
+        resources: store.resources.clone(),
+        role_assignments: store.role_assignments.clone(),
     };
     serde_json::to_string_pretty(&file).unwrap_or_default()
 }
@@ -219,7 +226,12 @@ pub(crate) fn from_text(text: &str) -> Result<Loaded, String> {
     // Only an owner whose operation still runs keeps a resource in flight.
     let live = |op: Option<String>| op.filter(|o| running.contains(o));
     let at = docs::now();
-    let mut store = Store { subscriptions: file.subscriptions, ..Store::default() };
+    let mut store = Store {
+        subscriptions: file.subscriptions,
+        resources: file.resources,
+        role_assignments: file.role_assignments,
+        ..Store::default()
+    };
     let mut gone_groups = Vec::new();
     for g in file.resource_groups {
         let active_op = live(g.active_operation);
@@ -260,6 +272,9 @@ pub(crate) fn from_text(text: &str) -> Result<Loaded, String> {
             replicas,
             active_op,
         });
+    }
+    for (sub, rg) in &gone_groups {
+        store.drop_group_contents(sub, rg);
     }
     store.operations = operations;
     Ok(Loaded { store, key })
@@ -321,7 +336,10 @@ mod tests {
         assert_eq!(loaded.key.map(|k| k.to_base64()), Some(key.to_base64()), "the key is kept");
         let back = loaded.store;
         assert_eq!(back.subscriptions.len(), 1);
-        assert_eq!(back.resource_groups.len(), 2);
+        assert_eq!(back.resource_groups.len(), 2 + 6, "two registry groups and the demo workloads' six");
+        assert_eq!(back.resources, store.resources, "workloads are kept");
+        assert_eq!(back.role_assignments, store.role_assignments);
+        assert!(!back.resources.is_empty());
         let other = &back.registries[1];
         let names: Vec<&str> = other.replicas.iter().map(|r| docs::str_field(&r.doc, "name")).collect();
         assert_eq!(names, ["westus", "japaneast"]);

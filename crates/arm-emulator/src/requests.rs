@@ -33,12 +33,33 @@ pub struct RequestStats {
     /// ARM requests answered 401 (no, malformed, foreign or expired token);
     /// they are in `total` and `recent` too.
     pub auth_refused: u64,
+    /// Resource Graph queries received (`POST …/Microsoft.ResourceGraph/resources`,
+    /// every page and every 429 or 403 counts one); also in `total`.
+    pub resource_graph_queries: u64,
+    /// Plain ARM reads (GET and HEAD, Resource Graph excluded); also in `total`.
+    pub arm_reads: u64,
+    /// ARM writes (PUT, PATCH, POST other than Resource Graph, DELETE); also in `total`.
+    pub arm_writes: u64,
+    /// Retail Prices API requests (not ARM: not in `total` or `recent`).
+    pub retail_price_requests: u64,
+}
+
+/// Whether a path is a Resource Graph query.
+pub(crate) fn is_resource_graph(path: &str) -> bool {
+    path.to_ascii_lowercase().starts_with("/providers/microsoft.resourcegraph/")
 }
 
 impl RequestStats {
     pub(crate) fn record(&mut self, rec: RequestRecord) {
         self.total += 1;
         *self.by_method.entry(rec.method.clone()).or_default() += 1;
+        if is_resource_graph(&rec.path) {
+            self.resource_graph_queries += 1;
+        } else if rec.method == "GET" || rec.method == "HEAD" {
+            self.arm_reads += 1;
+        } else {
+            self.arm_writes += 1;
+        }
         if self.recent.len() == RECENT_LIMIT {
             self.recent.remove(0);
         }

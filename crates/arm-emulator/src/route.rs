@@ -55,6 +55,17 @@ pub(crate) enum Route {
     OperationResult {
         op: String,
     },
+    /// `/providers/Microsoft.ResourceGraph/resources` (POST).
+    ResourceGraph,
+    /// `/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments`.
+    RoleAssignments {
+        sub: String,
+    },
+    /// A group-level path under any other provider: workloads and their children
+    /// (`workloads.rs`), kept whole.
+    Workload {
+        path: String,
+    },
 }
 
 fn is(seg: &str, lit: &str) -> bool {
@@ -68,6 +79,17 @@ pub(crate) fn parse(path: &str) -> Result<Route, ArmError> {
     let s = |x: &str| x.to_owned();
     let route = match segs.as_slice() {
         [a] if is(a, "subscriptions") => Some(Route::Subscriptions),
+        [p, ns, r] if is(p, "providers") && is(ns, "Microsoft.ResourceGraph") && is(r, "resources") => {
+            Some(Route::ResourceGraph)
+        }
+        [a, sub, p, ns, r]
+            if is(a, "subscriptions")
+                && is(p, "providers")
+                && is(ns, "Microsoft.Authorization")
+                && is(r, "roleAssignments") =>
+        {
+            Some(Route::RoleAssignments { sub: s(sub) })
+        }
         [a, sub] if is(a, "subscriptions") => Some(Route::Subscription { sub: s(sub) }),
         [a, sub, b] if is(a, "subscriptions") && is(b, "locations") => Some(Route::Locations { sub: s(sub) }),
         [a, sub, b] if is(a, "subscriptions") && is(b, "resources") => Some(Route::Resources { sub: s(sub) }),
@@ -85,6 +107,11 @@ pub(crate) fn parse(path: &str) -> Result<Route, ArmError> {
             if is(a, "subscriptions") && is(b, "resourceGroups") && is(p, "providers") && is(ns, NS) =>
         {
             group_provider(sub, rg, rest)
+        }
+        [a, _sub, b, _rg, p, _ns, _ty, _name, ..]
+            if is(a, "subscriptions") && is(b, "resourceGroups") && is(p, "providers") =>
+        {
+            Some(Route::Workload { path: path.to_owned() })
         }
         _ => None,
     };
@@ -126,7 +153,7 @@ fn group_provider(sub: &str, rg: &str, rest: &[&str]) -> Option<Route> {
 
 /// ARM answers `InvalidResourceType` for unknown types under a provider and a
 /// plain 404 otherwise.
-fn unknown_path(segs: &[&str]) -> ArmError {
+pub(crate) fn unknown_path(segs: &[&str]) -> ArmError {
     match segs.iter().position(|s| is(s, "providers")) {
         Some(i) => {
             let ns = segs.get(i + 1).copied().unwrap_or_default();
@@ -163,5 +190,10 @@ mod tests {
         assert_eq!(parse(group).unwrap(), Route::OperationResult { op: "eyJqb2JJZCI6IlJFUyJ9".into() });
         assert_eq!(parse("/subscriptions/s/providers/Microsoft.Foo/bars").unwrap_err().code, "InvalidResourceType");
         assert_eq!(parse("/nothing/here").unwrap_err().code, "NotFound");
+        assert_eq!(parse("/providers/microsoft.resourcegraph/resources").unwrap(), Route::ResourceGraph);
+        let ra = "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments";
+        assert_eq!(parse(ra).unwrap(), Route::RoleAssignments { sub: "s".into() });
+        let pools = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/b/pools";
+        assert_eq!(parse(pools).unwrap(), Route::Workload { path: pools.into() });
     }
 }

@@ -1,11 +1,14 @@
 //! The emulator's initial state. The default is the docs example: subscription
 //! `00000000-…`, resource group `myresourcegroup`, Premium registry
-//! `myACR0007` in `eastus` with its home replica already Ready.
+//! `myACR0007` in `eastus` with its home replica already Ready, and the
+//! workloads of `seed_demo.rs` around it (some regions served, some gaps).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use crate::workloads::{SeedRoleAssignment, SeedWorkload};
 
 /// The subscription every example uses.
 pub const DEMO_SUBSCRIPTION_ID: &str = "00000000-0000-0000-0000-000000000000";
@@ -24,6 +27,12 @@ pub struct Seed {
     pub resource_groups: Vec<SeedResourceGroup>,
     #[serde(default)]
     pub registries: Vec<SeedRegistry>,
+    /// Workload resources of any type (`PUT /_emulator/workloads` bodies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<SeedWorkload>,
+    /// Role assignments (`PUT /_emulator/role-assignments` bodies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_assignments: Vec<SeedRoleAssignment>,
 }
 
 impl Default for Seed {
@@ -102,17 +111,57 @@ fn default_zone_redundancy() -> String {
 impl Seed {
     /// No subscriptions, nothing else.
     pub fn empty() -> Self {
-        Self { subscriptions: Vec::new(), resource_groups: Vec::new(), registries: Vec::new() }
+        Self {
+            subscriptions: Vec::new(),
+            resource_groups: Vec::new(),
+            registries: Vec::new(),
+            workloads: Vec::new(),
+            role_assignments: Vec::new(),
+        }
     }
 
-    /// The docs example (also what `EmulatorConfig::default()` uses).
+    /// The docs example (also what `EmulatorConfig::default()` uses): the registry and
+    /// the demo workloads of [`Seed::with_demo_workloads`].
     pub fn docs_example() -> Self {
+        Self::registry_only().with_demo_workloads()
+    }
+
+    /// What `scripts/run` shows with no seed file: the docs example plus a replica in UK South,
+    /// where nothing runs, so the demo has an idle replica beside its gaps (kept out of
+    /// [`Seed::docs_example`], which tests count replicas of).
+    pub fn demo() -> Self {
+        let mut seed = Self::docs_example();
+        if let Some(reg) = seed.registries.first_mut() {
+            reg.replicas.push(SeedReplica::user("uksouth", "uksouth"));
+        }
+        seed
+    }
+
+    /// The docs example's subscription and registry without any workload.
+    pub fn registry_only() -> Self {
         Self::empty().with_subscription(SeedSubscription::demo()).with_registry(SeedRegistry::premium(
             DEMO_SUBSCRIPTION_ID,
             "myresourcegroup",
             "myACR0007",
             "eastus",
         ))
+    }
+
+    /// Adds the demo workloads and role assignments around `myACR0007` (`seed_demo.rs`).
+    pub fn with_demo_workloads(mut self) -> Self {
+        self.workloads.extend(crate::seed_demo::workloads());
+        self.role_assignments.extend(crate::seed_demo::role_assignments());
+        self
+    }
+
+    pub fn with_workload(mut self, w: SeedWorkload) -> Self {
+        self.workloads.push(w);
+        self
+    }
+
+    pub fn with_role_assignment(mut self, a: SeedRoleAssignment) -> Self {
+        self.role_assignments.push(a);
+        self
     }
 
     pub fn with_subscription(mut self, s: SeedSubscription) -> Self {

@@ -28,18 +28,26 @@ use crate::{admin, dispatch};
 /// `/_emulator/` admin API.
 pub fn router(emu: Emulator) -> Router {
     Router::new()
-        .nest(ADMIN_PREFIX, admin::routes())
+        .nest(ADMIN_PREFIX, admin::routes().merge(crate::admin_workloads::routes()))
+        .route(crate::retail::PATH, axum::routing::get(crate::retail::prices))
         .fallback(dispatch::handle)
         .layer(from_fn_with_state(emu.clone(), arm_envelope))
         .layer(from_fn_with_state(emu.clone(), persist_after))
         .with_state(emu)
 }
 
-/// Saves the state file (when configured) after every request: comparing the
-/// state is simpler and safer than knowing which requests change it.
+/// Saves the state file (when configured) after every write: comparing the state is
+/// simpler and safer than knowing which requests change it. Reads (including Resource
+/// Graph's POST, which reads) save it at most once a second.
 async fn persist_after(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
+    let read = matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD)
+        || req.uri().path().eq_ignore_ascii_case("/providers/Microsoft.ResourceGraph/resources");
     let resp = next.run(req).await;
-    emu.persist();
+    if read {
+        emu.persist_after_read();
+    } else {
+        emu.persist();
+    }
     resp
 }
 

@@ -76,6 +76,10 @@ pub(crate) struct Store {
     pub registries: Vec<RegistryEntry>,
     pub operations: Vec<Operation>,
     pub tombstones: Vec<Tombstone>,
+    /// Workload documents of any type (`workloads.rs`), in the order they were added.
+    pub resources: Vec<Value>,
+    /// `Microsoft.Authorization/roleAssignments` documents.
+    pub role_assignments: Vec<Value>,
 }
 
 pub(crate) fn eq(a: &str, b: &str) -> bool {
@@ -95,7 +99,25 @@ impl Store {
         for reg in &seed.registries {
             store.add_seed_registry(reg, &at);
         }
+        // A seed entry that does not make a document is skipped with a note: the seed
+        // is checked by its own tests, and one bad entry should not stop the emulator.
+        for w in &seed.workloads {
+            if let Err(e) = store.put_workload(w) {
+                eprintln!("replimap emulator: seed workload skipped: {e}");
+            }
+        }
+        for a in &seed.role_assignments {
+            if let Err(e) = store.put_role_assignment(a) {
+                eprintln!("replimap emulator: seed role assignment skipped: {e}");
+            }
+        }
         store
+    }
+
+    /// Creates a placeholder subscription if missing (workloads may name any).
+    pub(crate) fn ensure_subscription(&mut self, sub: &str) {
+        let display = format!("Subscription {sub}");
+        self.add_subscription(sub, &display, crate::seed::DEMO_TENANT_ID);
     }
 
     fn add_subscription(&mut self, id: &str, name: &str, tenant: &str) {
@@ -105,9 +127,8 @@ impl Store {
     }
 
     /// Creates the resource group (and a placeholder subscription) if missing.
-    fn ensure_rg(&mut self, sub: &str, rg: &str, location: &str) {
-        let display = format!("Subscription {sub}");
-        self.add_subscription(sub, &display, crate::seed::DEMO_TENANT_ID);
+    pub(crate) fn ensure_rg(&mut self, sub: &str, rg: &str, location: &str) {
+        self.ensure_subscription(sub);
         if self.rg(sub, rg).is_none() {
             self.put_rg(sub, rg, location, Map::new());
         }

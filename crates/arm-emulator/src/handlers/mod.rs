@@ -3,6 +3,8 @@
 
 pub(crate) mod container_registry;
 pub(crate) mod locations;
+pub(crate) mod resource_graph;
 pub(crate) mod resource_groups;
 pub(crate) mod resources;
 pub(crate) mod subscriptions;
+pub(crate) mod workloads;

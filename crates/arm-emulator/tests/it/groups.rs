@@ -17,7 +17,8 @@ fn group(rg: &str) -> String {
 
 /// The docs example plus a second group with a replicated registry.
 fn two_groups(delay: Duration) -> EmulatorConfig {
-    let seed = Seed::docs_example().with_registry(
+    // Without the demo workloads, so the only group left is the registry's.
+    let seed = Seed::registry_only().with_registry(
         SeedRegistry::premium(SUB, "Other_RG", "otherACR01", "westus")
             .with_replica(SeedReplica::user("westus", "westus"))
             .with_replica(SeedReplica::user("japaneast", "japaneast")),

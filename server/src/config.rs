@@ -38,6 +38,9 @@ const MIN_POLL: Duration = Duration::from_millis(100);
 /// Public-cloud ARM.
 pub const PUBLIC_ARM: &str = "https://management.azure.com";
 
+/// The Azure Retail Prices API (unauthenticated).
+pub const PUBLIC_PRICES: &str = "https://prices.azure.com/api/retail/prices";
+
 /// cargo-leptos passes the site address in this variable; it is the lowest-priority `listen`.
 const LEPTOS_SITE_ADDR: &str = "LEPTOS_SITE_ADDR";
 
@@ -64,6 +67,17 @@ pub enum ArmMode {
         /// Extra CA certificates (PEM) for ARM and sign-in.
         ca_bundle: Option<PathBuf>,
     },
+}
+
+/// Where the cost figures' prices are refreshed from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prices {
+    /// The bundled snapshot only.
+    Off,
+    /// The embedded emulator's stand-in for the Retail Prices API.
+    Emulator,
+    /// The Azure Retail Prices API (or a mirror of it).
+    Url(url::Url),
 }
 
 /// Where the store lives.
@@ -118,6 +132,11 @@ pub struct Config {
     pub filter: RegistryFilter,
     /// What the page needs from the configuration (tiles, stuck threshold).
     pub ui: UiSettings,
+    /// Workload discovery and the fill.
+    pub coverage: crate::coverage::CoverageSettings,
+    /// Where prices are refreshed from (the bundled snapshot is used until then, and always
+    /// when `Off`).
+    pub prices: Prices,
     /// Where the SQLite store and the emulator's state file live.
     pub data_dir: PathBuf,
     /// The store.
@@ -214,13 +233,15 @@ impl Config {
             arm: ArmMode::Emulator {
                 provisioning_delay: Duration::from_secs(3),
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-                seed: Seed::docs_example(),
+                seed: Seed::demo(),
             },
             subscriptions: Vec::new(),
             poll: PollIntervals::default(),
             allowed_hosts: Vec::new(),
             filter: RegistryFilter::default(),
             ui: UiSettings::default(),
+            coverage: crate::coverage::CoverageSettings::default(),
+            prices: Prices::Emulator,
             data_dir: PathBuf::from("replimap-data"),
             database: DatabaseConfig::default(),
             audit_retention: Some(Duration::from_secs(DEFAULT_RETENTION_DAYS * 86_400)),
@@ -284,6 +305,18 @@ impl Config {
         for (name, d) in [("poll.fast_ms", c.poll.fast), ("poll.slow_ms", c.poll.slow)] {
             anyhow::ensure!(d >= MIN_POLL, "{name} must be at least {} ms", MIN_POLL.as_millis());
         }
+        if let Some(on) = s.coverage.enabled {
+            c.coverage.enabled = on;
+        }
+        if let Some(secs) = s.coverage.interval_secs {
+            // Discovery spends ARM's read budget; faster than every 10 s would compete with the pollers.
+            anyhow::ensure!((10..=86_400).contains(&secs), "coverage.interval_secs must be between 10 and 86400");
+            c.coverage.interval = Duration::from_secs(secs);
+        }
+        if let Some(n) = s.coverage.fill_parallelism {
+            anyhow::ensure!((1..=16).contains(&n), "coverage.fill_parallelism must be between 1 and 16");
+            c.coverage.fill_parallelism = n;
+        }
         c.ui.tile_url = s.ui.tile_url.map(|t| t.0);
         c.ui.tile_attribution = s.ui.tile_attribution.filter(|a| !a.trim().is_empty());
         if let Some(secs) = s.ui.stuck_after_secs {
@@ -303,6 +336,20 @@ impl Config {
         c.http = http(s.http)?;
         c.subscriptions = s.subscriptions.map(|l| l.0).unwrap_or_default();
         c.arm = arm_mode(s.arm, s.emulator)?;
+        c.prices = match s.coverage.prices_url.as_deref().map(str::trim) {
+            Some("off") | Some("") => Prices::Off,
+            Some(u) => {
+                let url = url::Url::parse(u).map_err(|e| anyhow::anyhow!("coverage.prices_url '{u}': {e}"))?;
+                anyhow::ensure!(
+                    matches!(url.scheme(), "https" | "http"),
+                    "coverage.prices_url must be an http(s) URL or \"off\", not '{u}'"
+                );
+                Prices::Url(url)
+            }
+            // The demo never reaches the internet: the emulator serves a stand-in.
+            None if matches!(c.arm, ArmMode::Emulator { .. }) => Prices::Emulator,
+            None => Prices::Url(url::Url::parse(PUBLIC_PRICES).map_err(|e| anyhow::anyhow!("{e}"))?),
+        };
         c.auth = auth::auth_config(s.auth, s.rbac, c.listen)?;
         Ok(c)
     }
@@ -464,7 +511,7 @@ fn arm_mode(arm: ArmSection, emulator: EmulatorSection) -> anyhow::Result<ArmMod
                 Some(path) => {
                     Seed::from_json_file(path).map_err(|e| anyhow::anyhow!("emulator.seed {}: {e}", path.display()))?
                 }
-                None => Seed::docs_example(),
+                None => Seed::demo(),
             };
             return Ok(ArmMode::Emulator {
                 provisioning_delay: emulator.delay_ms.map(Duration::from_millis).unwrap_or(Duration::from_secs(3)),

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod caller;
 pub mod config;
+pub mod coverage;
 mod edge;
 mod error;
 pub mod hub;
@@ -51,7 +52,8 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let request_id = HeaderName::from_static(middleware::REQUEST_ID);
     // The pages besides the map: the same app, which picks the page from the path.
-    let pages = ["/activity", "/admin/tokens", "/enroll"].into_iter().fold(Router::new(), |router, path| {
+    let pages = ["/activity", "/admin/tokens", "/enroll", "/fleet", "/fill"];
+    let pages = pages.into_iter().fold(Router::new(), |router, path| {
         router.route(
             path,
             axum::routing::get(leptos_axum::render_app_to_stream_with_context(page_context(&state), {
@@ -66,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::oidc::routes())
         // A form for people, not part of the API (answers redirects and pages).
         .route("/auth/enroll", axum::routing::post(routes::enroll::enroll))
+        // The fill page's confirmation, a form for people too (answers a page per region).
+        .route("/fill", axum::routing::post(routes::fill_form::fill))
         .leptos_routes_with_context(&state, routes, page_context(&state), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -118,6 +122,8 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let state = state.clone();
     move || {
         provide_context(page_data(&state));
+        // The fleet's rows and the fill's plan: context, not PageData (the WASM never reads them).
+        routes::fill_form::provide_page_context(&state);
         edge::headers::provide_page_nonce();
     }
 }
@@ -298,6 +304,16 @@ pub async fn start(
         }
     };
     let hub = StatusHub::new(arm.clone(), config.poll);
+    // Prices: the bundled snapshot until (and unless) the Retail Prices API answers.
+    let prices = coverage::pricing::Prices::bundled();
+    let prices_url = match (&config.prices, &emulator) {
+        (config::Prices::Url(url), _) => Some(url.clone()),
+        (config::Prices::Emulator, Some(emu)) => url::Url::parse(&format!("{}/api/retail/prices", emu.base_url())).ok(),
+        _ => None,
+    };
+    if let Some(url) = prices_url {
+        tokio::spawn(coverage::pricing::refresh_loop(prices.clone(), url, coverage::pricing::REFRESH_EVERY));
+    }
     let precompressed = std::iter::once(leptos_options.site_pkg_dir.to_string())
         .chain(assets::PRECOMPRESSED_DIRS.map(String::from))
         .collect();
@@ -323,8 +339,12 @@ pub async fn start(
         ready_at: Arc::default(),
         ui: config.ui.clone(),
         edge: Arc::new(edge::Edge::new(&config.http, config.ui.tile_url.as_deref())),
+        coverage: Arc::new(coverage::CoverageService::new(config.coverage.clone(), prices.clone())),
     });
     tokio::spawn(hub::discover(arm, hub.clone(), config.subscriptions.clone(), config.filter.clone()));
+    if config.coverage.enabled {
+        tokio::spawn(coverage::refresh::run(state.clone(), config.subscriptions.clone()));
+    }
     let resumed = operations::resume(&state).await?;
     if resumed > 0 {
         tracing::info!(count = resumed, "following operations a previous run left unfinished");

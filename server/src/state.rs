@@ -61,6 +61,8 @@ pub struct Shared {
     pub ready_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     /// The HTTP edge: limits, event-stream slots, security headers, the metrics token.
     pub edge: Arc<crate::edge::Edge>,
+    /// Workload discovery, prices and the fill.
+    pub coverage: Arc<crate::coverage::CoverageService>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

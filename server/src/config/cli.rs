@@ -83,6 +83,8 @@ pub struct Settings {
     #[command(flatten)]
     pub ui: UiSection,
     #[command(flatten)]
+    pub coverage: CoverageSection,
+    #[command(flatten)]
     pub auth: super::auth::AuthSection,
     #[command(flatten)]
     pub rbac: super::auth::RbacSection,
@@ -276,6 +278,35 @@ pub struct UiSection {
     /// status-stream heartbeat, s; pages call the stream stale after three missed (default 15, 1 to 30)
     #[arg(id = "ui.heartbeat_secs", long = "heartbeat-secs", env = "REPLIMAP_HEARTBEAT_SECS", value_name = "SECS")]
     pub heartbeat_secs: Option<u64>,
+}
+
+/// `[coverage]`: workload discovery, the fill of the gaps and prices.
+#[derive(Debug, Default, Args, Deserialize)]
+#[serde(default)]
+#[command(next_help_heading = "Coverage")]
+pub struct CoverageSection {
+    /// read where images run (Resource Graph, or ARM listing where it is refused) (default true)
+    #[arg(id = "coverage.enabled", long = "coverage-enabled", env = "REPLIMAP_COVERAGE_ENABLED", value_name = "BOOL")]
+    pub enabled: Option<bool>,
+    /// how often workloads are read again, s (default 600, 10 to 86400)
+    #[arg(
+        id = "coverage.interval_secs",
+        long = "coverage-interval-secs",
+        env = "REPLIMAP_COVERAGE_INTERVAL_SECS",
+        value_name = "SECS"
+    )]
+    pub interval_secs: Option<u64>,
+    /// replicas a fill of the gaps creates at once (default 4, 1 to 16)
+    #[arg(
+        id = "coverage.fill_parallelism",
+        long = "fill-parallelism",
+        env = "REPLIMAP_FILL_PARALLELISM",
+        value_name = "N"
+    )]
+    pub fill_parallelism: Option<usize>,
+    /// Azure Retail Prices API to refresh prices from, or "off" (default: the public API; the emulator's with the emulator)
+    #[arg(id = "coverage.prices_url", long = "prices-url", env = "REPLIMAP_PRICES_URL", value_name = "URL")]
+    pub prices_url: Option<String>,
 }
 
 /// `arm.credential`.

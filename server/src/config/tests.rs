@@ -371,6 +371,10 @@ fn every_setting_means_the_same_in_all_three_spellings() {
         ("ui.tile_attribution", "attr", Toml::Str, ""),
         ("ui.stuck_after_secs", "60", Toml::Int, ""),
         ("ui.heartbeat_secs", "5", Toml::Int, ""),
+        ("coverage.enabled", "false", Toml::Bool, ""),
+        ("coverage.interval_secs", "120", Toml::Int, ""),
+        ("coverage.fill_parallelism", "2", Toml::Int, ""),
+        ("coverage.prices_url", "https://prices.example/api/retail/prices", Toml::Str, ""),
         ("auth.mode", "proxy", Toml::Str, "auth.proxy.trusted_proxies = [\"127.0.0.1\"]\n"),
         // Off loopback, which local mode refuses unless allowed.
         ("auth.allow_remote_local", "true", Toml::Bool, ""),

@@ -79,7 +79,10 @@ impl StatusHub {
         let key = reg.key.clone();
         let Some(entry) = st.registries.get_mut(&key) else {
             let replicable = reg.replicable;
-            st.registries.insert(key.clone(), RegistryState { registry: reg, replications: Vec::new(), error: None });
+            st.registries.insert(
+                key.clone(),
+                RegistryState { registry: reg, replications: Vec::new(), error: None, coverage: None },
+            );
             if replicable {
                 self.start_watcher(st, key);
             }

@@ -132,7 +132,39 @@ fn exposition(state: &AppState) -> impl IntoResponse {
     for h in &health {
         let _ = writeln!(out, "replimap_poll_failing{{registry=\"{}\"}} {}", esc(&h.registry), u8::from(h.failing));
     }
+    coverage(&mut out, state);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
+
+/// Workload discovery: runs, what they cost in calls, and the gaps it found.
+fn coverage(out: &mut String, state: &AppState) {
+    let t = state.coverage.totals();
+    for (name, help, n) in [
+        ("replimap_coverage_runs_total", "Workload discovery runs finished.", t.runs),
+        ("replimap_coverage_failures_total", "Workload discovery runs that failed.", t.failures),
+        ("replimap_coverage_fallbacks_total", "Runs that fell back from Resource Graph to ARM listing.", t.fallbacks),
+        ("replimap_coverage_graph_queries_total", "Resource Graph queries (pages) sent by discovery.", t.graph_calls),
+        ("replimap_coverage_arm_reads_total", "Plain ARM reads sent by discovery.", t.arm_calls),
+    ] {
+        metric(out, name, "counter", help);
+        let _ = writeln!(out, "{name} {n}");
+    }
+    if let Some(run) = state.coverage.last_run() {
+        metric(out, "replimap_coverage_last_run_seconds", "gauge", "How long the last discovery run took.");
+        let _ = writeln!(out, "replimap_coverage_last_run_seconds {:.3}", run.duration.as_secs_f64());
+        metric(out, "replimap_coverage_workloads", "gauge", "Workloads the last discovery run found.");
+        let _ = writeln!(out, "replimap_coverage_workloads {}", run.workloads);
+    }
+    metric(out, "replimap_coverage_gap_regions", "gauge", "Regions where a registry's images run without a replica.");
+    for reg in state.hub.states() {
+        let Some(coverage) = &reg.coverage else { continue };
+        let gaps = coverage.regions_with(&reg.replications, replimap_types::CoverageStatus::Gap).len();
+        let _ = writeln!(
+            out,
+            "replimap_coverage_gap_regions{{registry=\"{}\"}} {gaps}",
+            esc(&reg.registry.key.to_string())
+        );
+    }
 }
 
 /// What the HTTP edge holds and refused (alert on refusals: a cap or timeout is being hit).

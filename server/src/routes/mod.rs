@@ -1,15 +1,17 @@
 //! The portal API, one module per resource.
 
 mod audit;
+pub mod coverage;
 pub mod enroll;
 mod events;
+pub mod fill_form;
 mod health;
 mod locations;
 pub mod me;
 mod metrics;
 mod operations;
 mod registries;
-mod replications;
+pub(crate) mod replications;
 mod tokens;
 mod validate;
 
@@ -39,6 +41,14 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/api/v1/registries/{subscription_id}/{resource_group}/{registry}/replications/{name}",
             get(replications::get).put(replications::create).patch(replications::update).delete(replications::delete),
         ),
+        ("/api/v1/registries/{subscription_id}/{resource_group}/{registry}/coverage", get(coverage::get)),
+        ("/api/v1/registries/{subscription_id}/{resource_group}/{registry}/coverage/plan", get(coverage::get_plan)),
+        (
+            "/api/v1/registries/{subscription_id}/{resource_group}/{registry}/coverage/fill",
+            axum::routing::post(coverage::fill),
+        ),
+        ("/api/v1/fleet", get(coverage::fleet)),
+        ("/api/v1/coverage/refresh", axum::routing::post(coverage::refresh)),
         (events::PATH, get(events::stream)),
         ("/api/v1/operations", get(operations::list)),
         ("/api/v1/operations/{id}", get(operations::get)),
@@ -62,7 +72,7 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .into_iter()
         .fold(Router::new(), |router, (path, methods)| {
             // Writes go through the Idempotency-Key check first (it passes reads through).
-            let methods = if path.contains("/replications") {
+            let methods = if path.contains("/replications") || path.ends_with("/coverage/fill") {
                 methods.layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::layer))
             } else {
                 methods

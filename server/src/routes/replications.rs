@@ -228,6 +228,20 @@ async fn create_with(
     json: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> AppResult<Response> {
     let (raw, body) = raw_body(json);
+    let (op, view) = create_replica(&state, &caller, key, name, raw, body).await?;
+    Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)).into_response())
+}
+
+/// One create, as the API and the fill of the gaps (`coverage::plan`) do it: recorded in the
+/// audit trail, authorised, validated, sent to ARM, followed as an operation and published.
+pub(crate) async fn create_replica(
+    state: &AppState,
+    caller: &Caller,
+    key: AppResult<RegistryKey>,
+    name: Option<String>,
+    raw: serde_json::Value,
+    body: AppResult<serde_json::Value>,
+) -> AppResult<(Operation, Replication)> {
     let location = raw.get("location").and_then(|l| l.as_str()).map(str::to_ascii_lowercase);
     let draft = Draft {
         action: AuditAction::CreateReplication,
@@ -236,20 +250,25 @@ async fn create_with(
         region: location,
         request: raw,
     };
-    audited(&state, &caller, draft, async |attempt| {
+    let attempt = Attempt::begin(state, caller, draft).await?;
+    let created = async {
         let key = key?;
         let req: CreateReplication = typed(body)?;
-        let reg = validate::writable_registry(&state, &key)?;
-        let (name, put) = validate::create(&state, &reg, name.as_deref(), &req)?;
+        let reg = validate::writable_registry(state, &key)?;
+        let (name, put) = validate::create(state, &reg, name.as_deref(), &req)?;
         let key = canonical(&reg);
         tracing::info!(registry = %key, replication = %name, location = %put.location, "creating replication");
         let (arm, poller) = attempt.arm().create_replication(&key, &name, &put).await?;
-        let op = operations::start(&state, attempt, OperationKind::Create, key.clone(), name, poller).await;
+        let op = operations::start(state, &attempt, OperationKind::Create, key.clone(), name, poller).await;
         let view = arm.into_view(&reg.registry.location)?;
         state.hub.publish(StatusEvent::ReplicationUpserted { registry: key, replication: view.clone() });
-        Ok((StatusCode::ACCEPTED, operation_headers(&op), Json(view)).into_response())
-    })
-    .await
+        Ok((op, view))
+    }
+    .await;
+    if let Err(e) = &created {
+        attempt.failed(e).await;
+    }
+    created
 }
 
 /// `PATCH …/replications/{name}`: routing and tags only.

@@ -3,8 +3,11 @@
 
 mod audit;
 mod azure_mode;
+mod coverage;
+mod coverage_api;
 mod durable;
 mod edge;
+mod fleet;
 mod oidc;
 mod openapi_schemas;
 mod proxy;

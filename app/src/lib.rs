@@ -81,6 +81,8 @@ pub fn App() -> impl IntoView {
         Page::Activity => "replimap · Activity",
         Page::Tokens => "replimap · API tokens",
         Page::Enroll => "replimap · Enroll a wall screen",
+        Page::Fleet => "replimap · Fleet",
+        Page::Fill => "replimap · Fill the gaps",
     };
     // Either, not `into_any`: a type-erased view is compiled once more for asynchronous
     // hydration, which these pages never use.

@@ -2,7 +2,8 @@
 //! keeps it in the browser's history.
 //!
 //! The console is a few pages, the map (`/`), the activity log (`/activity`), the API tokens
-//! (`/admin/tokens`) and a wall screen's enrolment (`/enroll`), that link to each other with
+//! (`/admin/tokens`), a wall screen's enrolment (`/enroll`), the fleet (`/fleet`) and the plan
+//! that fills a registry's gaps (`/fill`), that link to each other with
 //! plain links; within a page, a router would only parse the query and push
 //! history entries;
 //! leptos_router does that through type-erased route views, which compile every view of the
@@ -84,6 +85,10 @@ pub enum Page {
     Tokens,
     /// `/enroll`: a wall screen trades an API token for a device session.
     Enroll,
+    /// `/fleet`: every registry with its coverage, gaps and cost.
+    Fleet,
+    /// `/fill?registry=…`: the replicas that would fill a registry's gaps, and their creation.
+    Fill,
     /// Any other path: the server's 404.
     NotFound,
 }
@@ -96,6 +101,8 @@ impl Page {
             "/activity" => Self::Activity,
             "/admin/tokens" => Self::Tokens,
             "/enroll" => Self::Enroll,
+            "/fleet" => Self::Fleet,
+            "/fill" => Self::Fill,
             _ => Self::NotFound,
         }
     }
@@ -106,6 +113,8 @@ impl Page {
             Self::Activity => "/activity",
             Self::Tokens => "/admin/tokens",
             Self::Enroll => "/enroll",
+            Self::Fleet => "/fleet",
+            Self::Fill => "/fill",
             Self::Map | Self::NotFound => "/",
         }
     }
@@ -262,7 +271,7 @@ mod tests {
     fn the_path_names_the_page() {
         assert_eq!(Page::of("/"), Page::Map);
         assert_eq!(Page::of("/activity"), Page::Activity);
-        for page in [Page::Map, Page::Activity, Page::Tokens, Page::Enroll] {
+        for page in [Page::Map, Page::Activity, Page::Tokens, Page::Enroll, Page::Fleet, Page::Fill] {
             assert_eq!(Page::of(page.path()), page);
         }
         assert_eq!(Page::of("/nope"), Page::NotFound);

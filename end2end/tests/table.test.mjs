@@ -71,7 +71,7 @@ describe('replica table', { skip: EMULATOR_SKIP }, () => {
     }
     const sorts = await portal.page.locator('#replications thead th[data-sort]').evaluateAll((ths) => ths.map((th) => th.dataset.sort));
     assert.deepEqual(sorts, [...SORTED_KEYS, 'since']);
-    assert.equal(headers.length, 8, 'plus the actions column');
+    assert.equal(headers.length, 9, 'plus the coverage and actions columns');
     assert.deepEqual(await portal.rowCells('japanwest').then((c) => [c.endpoint, c.zone]), ['False', 'Disabled']);
     assert.deepEqual(await portal.rowCells('norwayeast').then((c) => [c.endpoint, c.zone]), ['True', 'Enabled']);
     await portal.screenshot('table', portal.page.locator('#replications'));

@@ -1,5 +1,5 @@
-//! Wall-screen mode (`/?kiosk`): the map of one registry filling the screen, large counts per
-//! state, no controls. `&cycle=<seconds>` rotates through the replicable registries (or
+//! Wall-screen mode (`/?kiosk`): the map of one registry filling the screen, its coverage
+//! figure and large counts per state, no controls. `&cycle=<seconds>` rotates through the replicable registries (or
 //! those in `&registries=a,b`). When the stream is down or quiet the whole screen says so,
 //! so nobody trusts a frozen picture.
 
@@ -36,6 +36,7 @@ pub fn Kiosk(portal: Portal) -> impl IntoView {
     let home = Memo::new(move |_| {
         portal.model.with(|m| m.selected_registry().map(|r| m.display_name(&r.location)).unwrap_or_default())
     });
+    let coverage = crate::components::html::html(portal, crate::components::html::Part::Kiosk);
     let stale = move || !matches!(portal.stream.get(), StreamStatus::Live | StreamStatus::Connecting);
     let clock = move || {
         let secs = portal.now.get() / 1000;
@@ -48,6 +49,7 @@ pub fn Kiosk(portal: Portal) -> impl IntoView {
                     <span class="kiosk-registry">{move || name.get().unwrap_or_else(|| "No registry".to_owned())}</span>
                     <span class="kiosk-home">{move || format!("home {}", home.get())}</span>
                 </h1>
+                <p id="kiosk-coverage" inner_html=move || coverage.get()></p>
                 <p id="stream-status" data-state=move || portal.stream.get().as_str() role="status">
                     <span class="stream-dot" aria-hidden="true"></span>
                     <span class="stream-text">{move || portal.stream.get().text()}</span>

@@ -7,6 +7,7 @@ pub mod alert;
 pub mod denied;
 pub mod dialog;
 pub mod header;
+pub mod html;
 pub mod identity;
 pub mod kiosk;
 pub mod legend;

@@ -1,9 +1,12 @@
 //! The card a marker shows on hover or keyboard focus: where the region is, what the replica
-//! there is doing, what happened to it last and the last actions taken there through the
+//! there is doing, what happened to it last, the registry's workloads there with their
+//! evidence and coverage (`model::coverage::card_html`), and the last actions taken there through the
 //! portal ("Recent actions here", from the audit trail, with a link to all of them). Markers
 //! point at it with `aria-describedby`, so a screen reader reads it after the marker's name.
 //! Opened by the pointer, the card stays while the pointer is on it, so its link can be used.
 
+use crate::components::html::{html, Part};
+use crate::components::region_marker::escape_html as esc;
 use crate::model::audit;
 use crate::model::table::{status_detail, Cells};
 use crate::model::{duration, RegionView};
@@ -72,54 +75,45 @@ fn readable_time(ts: &str) -> String {
     }
 }
 
+/// The card's facts as HTML: the region's name, its state and a `<dl>` of `data-field`s.
+pub fn body_html(v: &RegionView, pair: Option<String>, now_ms: i64) -> String {
+    let mut out = format!(
+        r#"<h3 data-field="display-name">{}</h3><p class="card-state" data-state="{}">{}</p><dl>"#,
+        esc(&v.region.display_name),
+        v.state.as_str(),
+        v.state.describe()
+    );
+    for (field, term, text) in fields(v, pair, now_ms) {
+        out.push_str(&format!(r#"<div data-field="{field}"><dt>{term}</dt><dd>{}</dd></div>"#, esc(&text)));
+    }
+    out.push_str("</dl>");
+    out
+}
+
 /// `<div id="region-card" role="tooltip">`, `hidden` when no marker is hovered or focused.
 #[component]
 pub fn RegionCard(portal: Portal) -> impl IntoView {
-    let view_of = Memo::new(move |_| {
+    // Where and what: the body's HTML is a part of its own (`components::html`).
+    let at = Memo::new(move |_| {
         let card = portal.card.get()?;
-        let now = portal.now.get();
-        let (view, pair) = portal.model.with(|m| {
-            let view = m.region_view(&card.region, now)?;
-            let pair = view.region.paired_region.as_ref().map(|p| m.display_name(p));
-            Some((view, pair))
-        })?;
-        Some((
-            card.x,
-            card.y,
-            card.below,
-            view.region.display_name.clone(),
-            view.state,
-            fields(&view, pair, now),
-            card.hover,
-        ))
+        let state = portal.model.with(|m| m.region_view(&card.region, 0).map(|v| v.state.as_str()))?;
+        Some((card.x, card.y, card.below, card.hover, state))
     });
+    let body = html(portal, Part::CardBody);
+    let workloads = html(portal, Part::CardWorkloads);
     view! {
         <div
             id="region-card"
             role="tooltip"
-            hidden=move || view_of.with(Option::is_none)
-            data-state=move || view_of.with(|v| v.as_ref().map(|v| v.4.as_str()))
-            data-below=move || view_of.with(|v| v.as_ref().is_some_and(|v| v.2).then_some("true"))
-            data-hover=move || view_of.with(|v| v.as_ref().is_some_and(|v| v.6).then_some("true"))
+            hidden=move || at.with(Option::is_none)
+            data-state=move || at.with(|v| v.map(|v| v.4))
+            data-below=move || at.with(|v| v.is_some_and(|v| v.2).then_some("true"))
+            data-hover=move || at.with(|v| v.is_some_and(|v| v.3).then_some("true"))
             on:mouseleave=move |_| portal.card.set(None)
-            style=move || view_of.with(|v| v.as_ref().map(|v| format!("left:{}px;top:{}px", v.0.round() as i64, v.1.round() as i64)))
+            style=move || at.with(|v| v.map(|v| format!("left:{}px;top:{}px", v.0.round() as i64, v.1.round() as i64)))
         >
-            {move || {
-                view_of
-                    .get()
-                    .map(|(_, _, _, title, state, fields, _)| {
-                        view! {
-                            <h3 data-field="display-name">{title}</h3>
-                            <p class="card-state" data-state=state.as_str()>{state.describe()}</p>
-                            <dl>
-                                {fields
-                                    .into_iter()
-                                    .map(|(field, term, text)| view! { <div data-field=field><dt>{term}</dt><dd>{text}</dd></div> })
-                                    .collect_view()}
-                            </dl>
-                        }
-                    })
-            }}
+            <div class="card-body" inner_html=move || body.get()></div>
+            <section class="card-workloads" data-field="workloads" inner_html=move || workloads.get()></section>
             // Beside the part rebuilt every second, so its link is not replaced under a click;
             // its times are as of the last change of the list.
             <section

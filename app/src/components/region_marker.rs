@@ -7,9 +7,11 @@
 //! `data-state` (one of `RegionState::as_str`), `data-reason="sku|region"` when unavailable,
 //! `data-stuck`, `data-flash` and `data-selected` (`"true"` or absent),
 //! `aria-label="Japan East — replica ready"`, `aria-describedby="region-card"` and
-//! `aria-busy="true"` while a write is in flight.
-//! The shape and colour come from CSS on `data-state` (style/main.css), so colour is never the
-//! only cue.
+//! `aria-busy="true"` while a write is in flight, and `data-coverage` (one of
+//! `CoverageStatus::as_str`: `gap`, `served`, `idle`, `unattributed`) once discovery has read
+//! the workloads; `.marker-count` inside it holds how many run there.
+//! The shape and colour come from CSS on `data-state` and `data-coverage` (style/main.css), so
+//! colour is never the only cue.
 
 use crate::model::RegionView;
 
@@ -39,6 +41,10 @@ pub struct MarkerAttrs {
     pub flash: bool,
     /// `data-selected`.
     pub selected: bool,
+    /// `data-coverage`.
+    pub coverage: Option<&'static str>,
+    /// The text of `.marker-count`: how many workloads run here (empty for none).
+    pub count: usize,
 }
 
 impl MarkerAttrs {
@@ -52,6 +58,8 @@ impl MarkerAttrs {
             stuck: view.stuck,
             flash: view.flash,
             selected,
+            coverage: view.coverage.map(|c| c.as_str()),
+            count: view.workload_count,
         }
     }
 
@@ -66,11 +74,12 @@ impl MarkerAttrs {
     }
 }
 
-/// Inner HTML of a marker: the shape (styled by `data-state`) and a text label that CSS
-/// shows only for replicas. Both are `aria-hidden`: the element's `aria-label` says it all.
+/// Inner HTML of a marker: the shape (styled by `data-state`), a text label that CSS shows
+/// only for replicas and gaps, and the workload count (last: `update` finds it so). All are
+/// `aria-hidden`: the element's `aria-label` says it all.
 pub fn marker_html(display_name: &str) -> String {
     format!(
-        r#"<span class="marker-shape" aria-hidden="true"></span><span class="marker-label" aria-hidden="true">{}</span>"#,
+        r#"<span class="marker-shape" aria-hidden="true"></span><span class="marker-label" aria-hidden="true">{}</span><span class="marker-count" aria-hidden="true"></span>"#,
         escape_html(display_name)
     )
 }

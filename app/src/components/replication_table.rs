@@ -1,6 +1,8 @@
 //! The table twin of the map: the same replicas with the columns of
-//! `az acr replication list -o table`, plus zone redundancy and time in state. Sortable,
-//! filterable, and complete without the map: every action a marker offers is a row button.
+//! `az acr replication list -o table`, plus zone redundancy, time in state and coverage, then
+//! the regions without a replica where the registry's images run (gaps) or unknown
+//! workloads do. Sortable, filterable, and complete without the map: every action a marker
+//! offers is a row button.
 
 use leptos::prelude::*;
 use replimap_types::{RegionName, ReplicationName};
@@ -44,10 +46,14 @@ struct RowState {
     stuck: bool,
     flash: bool,
     busy: bool,
+    coverage: &'static str,
+    coverage_text: String,
 }
 
 /// `<table id="replications">` with `input#replica-filter` above it; one
-/// `<tr data-replication="{name}">` per replica. The row actions are disabled when the identity
+/// `<tr data-replication="{name}">` per replica (its `td.coverage[data-coverage]`), then
+/// `<tbody id="coverage-rows">` with one `<tr data-region data-coverage="gap|unattributed">`
+/// per region without a replica where workloads run (`model::coverage::rows_html`). The row actions are disabled when the identity
 /// may not write to the registry (the reason is under the table: `#write-denied`).
 #[component]
 pub fn ReplicationTable(portal: Portal) -> impl IntoView {
@@ -85,6 +91,30 @@ pub fn ReplicationTable(portal: Portal) -> impl IntoView {
             }
         })
         .collect_view();
+    // HTML text with one delegated handler, not views: the WASM budget has no room for a
+    // second kind of row.
+    let uncovered = crate::components::html::html(portal, crate::components::html::Part::Rows(filter));
+    let on_uncovered = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let button = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest("button[data-region]").ok().flatten());
+            let Some(button) = button else { return };
+            let Some(region) = button.get_attribute("data-region").and_then(|r| r.parse::<RegionName>().ok()) else {
+                return;
+            };
+            if button.get_attribute("data-action").as_deref() == Some("add") {
+                portal.open(region, Step::Main);
+            } else {
+                portal.select(region);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
     let shown = move || keys.with(Vec::len);
     let total = move || model.with(|m| m.replicas().len());
     view! {
@@ -113,6 +143,7 @@ pub fn ReplicationTable(portal: Portal) -> impl IntoView {
                 <thead>
                     <tr>
                         {headers}
+                        <th scope="col" class="coverage-col">"COVERAGE"</th>
                         {(!portal.kiosk).then(|| view! { <th scope="col" class="actions">"ACTIONS"</th> })}
                     </tr>
                 </thead>
@@ -124,10 +155,11 @@ pub fn ReplicationTable(portal: Portal) -> impl IntoView {
                             Placeholder::Filtered => "No replica matches the filter.",
                             Placeholder::None => return None,
                         };
-                        Some(view! { <tr class="placeholder"><td colspan="8">{text}</td></tr> })
+                        Some(view! { <tr class="placeholder"><td colspan="9">{text}</td></tr> })
                     }}
                     <For each=move || keys.get() key=RowKey::clone children=move |key| row(key, portal)/>
                 </tbody>
+                <tbody id="coverage-rows" inner_html=move || uncovered.get() on:click=on_uncovered></tbody>
             </table>
         </div>
     }
@@ -167,6 +199,10 @@ fn row_state(m: &Model, name: &ReplicationName, now: i64) -> RowState {
         stuck: view.as_ref().is_some_and(|v| v.stuck),
         flash: view.as_ref().is_some_and(|v| v.flash),
         busy: view.as_ref().is_some_and(RegionView::busy),
+        coverage: view.as_ref().and_then(|v| v.coverage).map_or("", |c| c.as_str()),
+        coverage_text: view
+            .as_ref()
+            .map_or_else(String::new, |v| crate::model::coverage::cell_text(v.coverage, &v.workloads)),
     }
 }
 
@@ -256,6 +292,9 @@ fn row(key: RowKey, portal: Portal) -> impl IntoView {
             <td>{move || state.with(|s| s.cells.endpoint)}</td>
             <td>{move || state.with(|s| s.cells.zone)}</td>
             <td class="since">{since}</td>
+            <td class="coverage" data-coverage=move || state.with(|s| s.coverage)>
+                {move || state.with(|s| s.coverage_text.clone())}
+            </td>
             {actions}
         </tr>
     }

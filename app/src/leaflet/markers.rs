@@ -196,10 +196,18 @@ fn update(entry: &mut Entry, view: &RegionView, selected: bool) {
     if let Some(el) = &entry.element {
         el.set_attribute("data-state", attrs.state).ok();
         el.set_attribute("aria-label", &attrs.label).ok();
-        match attrs.reason {
-            Some(reason) => el.set_attribute("data-reason", reason).ok(),
-            None => el.remove_attribute("data-reason").ok(),
-        };
+        for (name, value) in [("data-reason", attrs.reason), ("data-coverage", attrs.coverage)] {
+            match value {
+                Some(value) => el.set_attribute(name, value).ok(),
+                None => el.remove_attribute(name).ok(),
+            };
+        }
+        if entry.shown.as_ref().map(|s| s.count) != Some(attrs.count) {
+            let text = if attrs.count == 0 { String::new() } else { attrs.count.to_string() };
+            if let Some(badge) = el.last_element_child() {
+                badge.set_text_content(Some(&text));
+            }
+        }
         for (name, on) in attrs.flags() {
             if on {
                 el.set_attribute(name, "true").ok();
@@ -208,10 +216,11 @@ fn update(entry: &mut Entry, view: &RegionView, selected: bool) {
             }
         }
     }
-    // Replicas draw above free regions where they still overlap, the selected one on top.
-    let z = match (attrs.selected, attrs.state) {
-        (true, _) => 2000.0,
-        (false, "available" | "unavailable") => 0.0,
+    // Replicas and gaps draw above free regions where they still overlap, the selected one on top.
+    let z = match (attrs.selected, attrs.state, attrs.coverage) {
+        (true, _, _) => 2000.0,
+        (false, _, Some("gap")) => 1000.0,
+        (false, "available" | "unavailable", _) => 0.0,
         _ => 1000.0,
     };
     entry.marker.set_z_index_offset(z);

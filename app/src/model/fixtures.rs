@@ -1,6 +1,9 @@
 //! Test fixtures shared by the model's unit tests: a model with a few regions and registries.
 
-use replimap_types::{Region, RegionName, RegistryKey, RegistryState, RegistrySummary, Replication, StatusEvent};
+use replimap_types::{
+    Coverage, Evidence, EvidenceKind, Region, RegionName, RegistryKey, RegistryState, RegistrySummary, Replication,
+    StatusEvent, Workload, WorkloadKind,
+};
 use serde_json::json;
 
 use super::{Model, RegionState};
@@ -35,7 +38,7 @@ pub(super) fn registry(name: &str, sku: &str, replicas: Vec<Replication>) -> Reg
         "key": key(name), "location": "eastus", "sku": sku, "replicable": sku == "Premium"
     }))
     .unwrap();
-    RegistryState { registry, replications: replicas, error: None }
+    RegistryState { registry, replications: replicas, error: None, coverage: None }
 }
 
 pub(super) fn model() -> Model {
@@ -69,4 +72,23 @@ pub(super) fn state_of(m: &Model, name: &str) -> (RegionState, String) {
 
 pub(super) fn je() -> RegionName {
     "japaneast".parse().unwrap()
+}
+
+/// A container app in `at`, pulling from the registry (`evidence`) or of unknown registry.
+pub(super) fn workload(name: &str, at: &str, evidence: bool) -> Workload {
+    Workload {
+        id: format!("/subscriptions/s/resourceGroups/g/providers/Microsoft.App/containerApps/{name}"),
+        name: name.into(),
+        kind: WorkloadKind::ContainerApp,
+        location: at.parse().unwrap(),
+        evidence: if evidence {
+            vec![Evidence { kind: EvidenceKind::Image, detail: "r.azurecr.io/web:1".into() }]
+        } else {
+            vec![]
+        },
+    }
+}
+
+pub(super) fn coverage(workloads: Vec<Workload>) -> Coverage {
+    Coverage { discovered_at: "2026-11-30T11:59:00Z".into(), workloads, warnings: vec![] }
 }

@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 mod changes;
 pub mod cli;
+pub mod coverage;
 pub mod duration;
 #[cfg(test)]
 mod fixtures;
@@ -141,7 +142,7 @@ impl Model {
                     alert = Some(message);
                 }
             }
-            StatusEvent::RegistryError { ref registry, .. } => {
+            StatusEvent::RegistryError { ref registry, .. } | StatusEvent::CoverageChanged { ref registry, .. } => {
                 if let Some(state) = self.state_mut(registry) {
                     state.apply(&event);
                 }

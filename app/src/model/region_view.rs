@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use replimap_types::{rfc3339_ms, Region, RegionName, Replication};
+use replimap_types::{rfc3339_ms, CoverageStatus, Region, RegionName, Replication};
 
 use super::{LastEvent, Model, Pending, RegionState, Unavailable};
 
@@ -30,7 +30,15 @@ pub struct RegionView {
     pub flash: bool,
     /// The last change the stream reported here.
     pub last_event: Option<LastEvent>,
-    /// Accessible name: display name and state, e.g. `Japan East — replica ready`.
+    /// The region's coverage for the selected registry (`None`: nothing runs here, or
+    /// discovery has not read the workloads).
+    pub coverage: Option<CoverageStatus>,
+    /// How many of the registry's workloads (attributed or not) run here.
+    pub workload_count: usize,
+    /// Their count by kind, `2 AKS clusters · 1 container app` (empty when none).
+    pub workloads: String,
+    /// Accessible name: display name and state, e.g. `Japan East — replica ready`; a gap's
+    /// starts with `Gap:`.
     pub label: String,
 }
 
@@ -97,7 +105,17 @@ impl Model {
             && since_ms.is_some_and(|since| now_ms - since >= self.stuck_after_ms);
         let flash = spot.as_ref().and_then(|s| self.flash.get(s)).is_some_and(|until| *until > now_ms);
         let last_event = spot.as_ref().and_then(|s| self.last.get(s)).cloned();
-        let label = label(region, state, replica.as_ref(), pending.as_ref(), unavailable, stuck);
+        let (coverage, workload_count, workloads) =
+            super::coverage::of_region(selected.and_then(|s| s.coverage.as_ref()), &region.name, replica.as_ref());
+        let text = state_text(state, replica.as_ref(), pending.as_ref(), unavailable, stuck);
+        let name = &region.display_name;
+        let label = match coverage {
+            Some(CoverageStatus::Gap) => {
+                let text = if state == RegionState::Available { "no replica" } else { &text };
+                format!("Gap: {name}, {workloads}, {text}")
+            }
+            _ => format!("{name} — {text}{}", super::coverage::label_tail(coverage, &workloads).unwrap_or_default()),
+        };
         RegionView {
             region: region.clone(),
             state,
@@ -109,36 +127,38 @@ impl Model {
             stuck,
             flash,
             last_event,
+            coverage,
+            workload_count,
+            workloads,
             label,
         }
     }
 }
 
-fn label(
-    region: &Region,
+/// The state in words, after the region's name: `home replica, ready`, `available`.
+fn state_text(
     state: RegionState,
     replica: Option<&Replication>,
     pending: Option<&Pending>,
     unavailable: Option<Unavailable>,
     stuck: bool,
 ) -> String {
-    let name = &region.display_name;
     match state {
         RegionState::Home => match (pending, replica.map(Replication::phase)) {
-            (Some(Pending::Update(_)), _) => format!("{name} — home replica, updating"),
-            (_, Some(phase)) => format!("{name} — home replica, {}", phase.as_str()),
-            (_, None) => format!("{name} — home replica"),
+            (Some(Pending::Update(_)), _) => "home replica, updating".to_owned(),
+            (_, Some(phase)) => format!("home replica, {}", phase.as_str()),
+            (_, None) => "home replica".to_owned(),
         },
-        RegionState::Available => format!("{name} — available"),
-        RegionState::Unavailable => format!("{name} — not available: {}", unavailable.map_or("", Unavailable::reason)),
-        RegionState::RoutingOff => format!("{name} — replica ready, routing off"),
-        RegionState::Syncing if stuck => format!("{name} — replica syncing, possibly stuck"),
+        RegionState::Available => "available".to_owned(),
+        RegionState::Unavailable => format!("not available: {}", unavailable.map_or("", Unavailable::reason)),
+        RegionState::RoutingOff => "replica ready, routing off".to_owned(),
+        RegionState::Syncing if stuck => "replica syncing, possibly stuck".to_owned(),
         // The label is what a screen reader says: it carries ARM's reason, not just "failed".
         RegionState::Failed => match replica.and_then(|r| r.status.message.as_deref()).filter(|m| !m.is_empty()) {
-            Some(why) => format!("{name} — replica failed: {why}"),
-            None => format!("{name} — replica failed"),
+            Some(why) => format!("replica failed: {why}"),
+            None => "replica failed".to_owned(),
         },
-        other => format!("{name} — replica {}", other.as_str()),
+        other => format!("replica {}", other.as_str()),
     }
 }
 

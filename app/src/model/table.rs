@@ -130,7 +130,7 @@ pub fn matches(r: &Replication, display_name: &str, filter: &str) -> bool {
 
 /// Lower case, char by char: the case folding the typed ids use already (`str::to_lowercase`
 /// differs only for a final Greek sigma, and cost 1.8 KB of the compressed WASM).
-fn fold(s: &str) -> String {
+pub(crate) fn fold(s: &str) -> String {
     s.chars().flat_map(char::to_lowercase).collect()
 }
 

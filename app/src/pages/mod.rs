@@ -3,6 +3,8 @@
 
 pub mod activity;
 pub mod enroll;
+pub mod fill;
+pub mod fleet;
 pub mod map;
 pub mod tokens;
 
@@ -19,6 +21,8 @@ pub fn server_page(page: Page) -> impl IntoView {
         Page::Activity => activity::skeleton(),
         Page::Tokens => tokens::skeleton(),
         Page::Enroll => enroll::skeleton(),
+        Page::Fleet => fleet::skeleton(),
+        Page::Fill => fill::skeleton(),
         Page::Map | Page::NotFound => not_found(),
     };
     #[cfg(feature = "hydrate")]
@@ -27,14 +31,16 @@ pub fn server_page(page: Page) -> impl IntoView {
             // The records, the stream and the clock live as long as the page.
             Page::Activity => std::mem::forget(activity::browser::start()),
             Page::Tokens => tokens::browser::start(),
-            Page::Enroll | Page::Map | Page::NotFound => {}
+            // The fleet and the fill are forms and links: no code in the browser.
+            Page::Enroll | Page::Fleet | Page::Fill | Page::Map | Page::NotFound => {}
         }
         String::new()
     };
     view! { <div id="page-root" inner_html=html></div> }
 }
 
-/// The 404 page the server renders for an unknown path.
+/// The 404 page the server renders for an unknown path (and for a registry the caller may
+/// not see, which answers as if it did not exist).
 #[cfg(not(feature = "hydrate"))]
 fn not_found() -> String {
     view! {

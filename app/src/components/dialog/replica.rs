@@ -6,6 +6,7 @@ use replimap_types::{Region, ReplicationName, UpdateReplication};
 
 use super::fields::{Checkbox, TagsField, ROUTING_LABEL, ROUTING_NOTE};
 use crate::components::denied::note;
+use crate::components::region_marker::escape_html as esc;
 use crate::model::table::{status_detail, Cells};
 use crate::model::{cli, duration, tags::parse_tags};
 use crate::portal::{DialogTarget, Portal, Step};
@@ -100,34 +101,33 @@ pub fn details(
     }
 }
 
-/// The replica's live status: re-rendered on every change without touching the form.
+/// The replica's live status: re-rendered on every change without touching the form. HTML
+/// text, not views (the WASM budget).
 #[component]
 fn Status(portal: Portal, name: ReplicationName) -> impl IntoView {
-    let rows = Memo::new(move |_| {
+    let html = Memo::new(move |_| {
         let now = portal.now.get();
         portal.model.with(|m| {
-            let r = m.selected()?.replications.iter().find(|r| r.name == name)?.clone();
-            let view = m.region_view(&r.location, now)?;
+            let Some(r) = m.selected().and_then(|s| s.replications.iter().find(|r| r.name == name)) else {
+                return String::new();
+            };
+            let Some(view) = m.region_view(&r.location, now) else { return String::new() };
             let since = view.since_ms.map(|s| duration::short(now - s)).unwrap_or_else(|| "—".to_owned());
-            let cells = Cells::of(&r);
-            Some(vec![
-                ("Provisioning state", cells.provisioning),
-                ("Status", status_detail(&r).unwrap_or_else(|| "—".to_owned())),
-                ("In this state for", if view.stuck { format!("{since} — possibly stuck") } else { since }),
-                ("Region endpoint enabled", cells.endpoint.to_owned()),
-                ("Zone redundancy", cells.zone.to_owned()),
-            ])
+            let cells = Cells::of(r);
+            let status = status_detail(r).unwrap_or_else(|| "—".to_owned());
+            let stuck = if view.stuck { " — possibly stuck" } else { "" };
+            let mut out = String::new();
+            for (term, text) in [
+                ("Provisioning state", cells.provisioning.as_str()),
+                ("Status", &status),
+                ("In this state for", &format!("{since}{stuck}")),
+                ("Region endpoint enabled", cells.endpoint),
+                ("Zone redundancy", cells.zone),
+            ] {
+                out.push_str(&format!("<div><dt>{term}</dt><dd>{}</dd></div>", esc(text)));
+            }
+            out
         })
     });
-    view! {
-        <dl class="replica-status">
-            {move || {
-                rows.get()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(term, text)| view! { <div><dt>{term}</dt><dd>{text}</dd></div> })
-                    .collect_view()
-            }}
-        </dl>
-    }
+    view! { <dl class="replica-status" inner_html=move || html.get()></dl> }
 }

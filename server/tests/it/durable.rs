@@ -95,7 +95,10 @@ pub async fn kill_mid_create_then_restart(extra: &[(&str, &str)]) {
     tokio::time::sleep(Duration::from_millis(800)).await;
     drop(first); // SIGKILL: no shutdown code runs
 
-    let second = start(port, &data, extra);
+    // A port of its own: between the kill and the restart another test may have taken the
+    // first one (seen once in CI as "Address already in use"); the data directory is what
+    // carries over.
+    let second = start(free_port(), &data, extra);
     // A new client: the old one's pooled connections went down with the first process.
     let http = reqwest::Client::new();
     let events = http.get(format!("{}/api/v1/events", second.url)).send().await.unwrap();

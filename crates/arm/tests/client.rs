@@ -150,15 +150,16 @@ async fn monitor_links_stay_on_the_host_the_client_used() {
 
 #[tokio::test]
 async fn the_credential_fetches_a_new_token_before_the_old_one_expires() {
-    let (emu, arm) = setup(EmulatorConfig { token_lifetime: Duration::from_secs(2), ..fast() }).await;
+    let (emu, arm) = setup(EmulatorConfig { token_lifetime: Duration::from_secs(4), ..fast() }).await;
     let reg = docs_registry();
     arm.list_replications(&reg).await.unwrap();
     arm.list_replications(&reg).await.unwrap();
     assert_eq!(emu.emulator().request_stats().tokens_issued, 1, "one token, cached");
-    // Half of its two seconds gone: the next call brings a new one, and is never refused.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Half of its four seconds gone: the next call brings a new one, and is never refused.
+    // (Four, not two: on a loaded CI machine the first two calls once took over a second.)
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     arm.list_replications(&reg).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     arm.list_replications(&reg).await.unwrap();
     let stats = emu.emulator().request_stats();
     assert_eq!(stats.tokens_issued, 3);

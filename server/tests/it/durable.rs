@@ -29,9 +29,13 @@ fn free_port() -> u16 {
 }
 
 /// Starts `replimap` on `port` with `data_dir`; returns once it printed its URL.
-fn start(port: u16, data_dir: &std::path::Path, extra: &[(&str, &str)]) -> Running {
+fn start(port: u16, emulator_port: u16, data_dir: &std::path::Path, extra: &[(&str, &str)]) -> Running {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_replimap"));
     cmd.env("REPLIMAP_LISTEN", format!("127.0.0.1:{port}"))
+        // Its own emulator port, kept across the restart (the stored operation's monitor URL
+        // names it), and not the one scripts/test exports for the browser tests' portal: the
+        // SQLite and PostgreSQL runs of this test overlap.
+        .env("REPLIMAP_EMULATOR_LISTEN", format!("127.0.0.1:{emulator_port}"))
         .env("REPLIMAP_DATA_DIR", data_dir)
         // Long enough to kill the portal in the middle of a create.
         .env("REPLIMAP_EMULATOR_DELAY_MS", "5000")
@@ -79,9 +83,9 @@ async fn wait_polled(http: &reqwest::Client, base: &str) {
 /// The whole journey, on whatever store `extra` configures.
 pub async fn kill_mid_create_then_restart(extra: &[(&str, &str)]) {
     let data = scratch_dir("durable");
-    let port = free_port();
+    let (port, emulator_port) = (free_port(), free_port());
     let http = reqwest::Client::new();
-    let first = start(port, &data, extra);
+    let first = start(port, emulator_port, &data, extra);
     wait_polled(&http, &first.url).await;
     let resp = http
         .put(format!("{}/api/v1/registries/{REG}/replications", first.url))
@@ -98,7 +102,7 @@ pub async fn kill_mid_create_then_restart(extra: &[(&str, &str)]) {
     // A port of its own: between the kill and the restart another test may have taken the
     // first one (seen once in CI as "Address already in use"); the data directory is what
     // carries over.
-    let second = start(free_port(), &data, extra);
+    let second = start(free_port(), emulator_port, &data, extra);
     // A new client: the old one's pooled connections went down with the first process.
     let http = reqwest::Client::new();
     let events = http.get(format!("{}/api/v1/events", second.url)).send().await.unwrap();
